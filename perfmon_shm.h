@@ -1,0 +1,334 @@
+/* perfmon_shm.h - perfmon shared-memory segment layout, ABI version 1 - MIT license
+
+   This file is the whole contract between a process that writes metrics
+   (perfmon.h) and any program that reads them (perfmon-view, or a reader
+   written in another language). It holds types, sizes, offsets and the
+   histogram bucket mapping, and nothing else. A reader can be written from
+   these comments alone.
+
+   WHERE A SEGMENT LIVES
+     One segment per process: POSIX shared memory object "/perfmon.<pid>",
+     i.e. the file /dev/shm/perfmon.<pid> on Linux, mode 0600, created with
+     O_CREAT|O_EXCL|O_NOFOLLOW by the process it describes.
+
+   LIVENESS
+     The writer holds flock(LOCK_EX) on the segment's file for its whole life.
+     A reader that can take flock(LOCK_SH|LOCK_NB) knows the writer is gone
+     (exited, crashed or killed); EWOULDBLOCK means it still runs. PIDs are
+     never trusted for this: they are reused.
+
+   BYTE ORDER AND TYPES
+     All integers are the writer's native byte order; `byte_order` holds
+     PM_SHM_BYTE_ORDER_MARK as written natively, so a reader on another
+     byte order sees 0x04030201 and must refuse (or swap). Every field is a
+     fixed-width unsigned integer, naturally aligned; `ns_per_tick` is an
+     IEEE-754 binary64. There are no pointers: every location is a byte
+     offset from the start of the segment.
+
+   THE REGIONS, in this order, each starting at the offset in the header:
+     header    struct pm_shm_header, PM_SHM_HEADER_SIZE bytes
+     hash      hash_capacity x uint32_t  (writer's name index; readers may ignore)
+     threads   max_threads x struct pm_shm_thread
+     series    max_series  x struct pm_shm_series
+     cells     max_threads x max_series x struct pm_shm_cell
+               cell of (thread slot t, series i) is at
+               cells_off + ((uint64_t)t * max_series + i) * PM_SHM_CELL_SIZE
+     arena     arena_size bytes; histograms are carved from it, each
+               PM_SHM_HIST_BUCKETS x uint64_t, 64-byte aligned
+   pm_shm_layout() below computes every offset from the capacities; a reader
+   must check that the header's offsets equal what it computes and that
+   total_size equals both the computed size and the file's size.
+
+   SERIES
+     Series are a dense array. series_count (atomic) says how many records
+     have been handed out; a record is valid only once its `state` reads
+     PM_SHM_SERIES_READY (load-acquire). Its name, kind and unit never change
+     after that. The name is the full series name including an optional
+     Prometheus-style label set: http.request{method="GET",route="/users"}.
+
+   CELLS AND CONSISTENT READS
+     Every (thread slot, series) pair has its own cell with exactly one
+     writer, the thread that owns the slot. Cells are cumulative since the
+     process started; when a thread exits its slot (and the counts in it)
+     passes to the next new thread, so a reader sums a series' cells over all
+     slots in [0, threads_used) to get the process total.
+     - counter:  `count` is the counter's value. Always read atomically
+                 (one aligned 64-bit load); `seq` is not used.
+     - gauge:    the value lives in the series record (`gauge`, two's
+                 complement int64), not in cells.
+     - timer and distribution: count, sum, min, max, errors, slow and the
+                 histogram are updated inside a seqlock: the writer makes
+                 `seq` odd, writes, then makes it even (release). A reader
+                 loads seq (acquire), copies the fields, loads seq again and
+                 retries if it was odd or changed. Retries must be bounded: a
+                 writer killed mid-update leaves seq odd forever; after the
+                 bound, take the values as they are (off by at most one
+                 record per slot).
+     min and max are meaningful only when count > 0. Timer values are
+     nanoseconds; distribution values are in the series' unit.
+
+   HISTOGRAMS
+     A cell's `hist_off` is 0 when the cell has no histogram yet,
+     PM_SHM_HIST_NONE when one could not be allocated (arena full; those
+     records still count in count/sum/min/max, and in dropped_hist), else
+     the offset of PM_SHM_HIST_BUCKETS uint64_t bucket counts. Bucket i
+     counts values v with pm_shm_hist_index(v) == i: log-linear, 64
+     sub-buckets per power of two, exact below 128, relative width at most
+     1/64 above (so a bucket midpoint is within 0.8% of any value in it).
+     Values >= 2^48 fall in the last bucket. Bucket counts are updated inside
+     the cell's seqlock but a reader need not copy them under it: their sum
+     may then differ from `count` by at most one per thread slot.
+
+   DROPPED RECORDS
+     Anything the writer could not record is counted, never silently lost:
+     `dropped` counts records lost whole (no series or thread slot could be
+     had); the dropped_* fields say why. dropped_hist counts records whose
+     count/sum/min/max were kept but whose histogram bucket was not.
+
+   VERSIONING
+     `version` changes whenever any layout in this file changes. A reader
+     refuses versions it does not know. */
+#ifndef PERFMON_SHM_H
+#define PERFMON_SHM_H
+
+#include <stdint.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PM_SHM_MAGIC            "PERFMON\0"   /* 8 bytes, including the NUL */
+#define PM_SHM_VERSION          1u
+#define PM_SHM_BYTE_ORDER_MARK  0x01020304u
+#define PM_SHM_NAME_PREFIX      "/perfmon."   /* shm_open name: prefix + decimal pid */
+#define PM_SHM_DIR              "/dev/shm"    /* where Linux keeps those objects */
+
+#define PM_SHM_HEADER_SIZE      512u
+#define PM_SHM_SERIES_SIZE      256u
+#define PM_SHM_THREAD_SIZE      64u
+#define PM_SHM_CELL_SIZE        64u
+#define PM_SHM_NAME_MAX         184u  /* bytes for the name, NUL included */
+#define PM_SHM_PROCESS_MAX      64u   /* bytes for the process name, NUL included */
+#define PM_SHM_CMDLINE_MAX      192u  /* bytes for the command line, NUL included */
+
+/* Capacity bounds a reader should enforce before trusting a header. */
+#define PM_SHM_MAX_SERIES_LIMIT  (1u << 20)
+#define PM_SHM_MAX_THREADS_LIMIT 4096u
+
+/* Histogram shape: 2^SUB_BITS sub-buckets per power of two. */
+#define PM_SHM_HIST_SUB_BITS    6u
+#define PM_SHM_HIST_SUB_COUNT   (1u << PM_SHM_HIST_SUB_BITS)
+#define PM_SHM_HIST_MAX_EXP     47u   /* largest exponent with its own buckets */
+#define PM_SHM_HIST_BUCKETS     ((PM_SHM_HIST_MAX_EXP - PM_SHM_HIST_SUB_BITS + 2u) * PM_SHM_HIST_SUB_COUNT)
+#define PM_SHM_HIST_BYTES       (PM_SHM_HIST_BUCKETS * 8u)
+#define PM_SHM_HIST_NONE        UINT64_MAX    /* hist_off: allocation failed */
+
+/* header.state */
+enum {
+    PM_SHM_STATE_INIT    = 0, /* being created: do not read */
+    PM_SHM_STATE_RUNNING = 1,
+    PM_SHM_STATE_EXITED  = 2  /* writer called pm_shutdown (normal exit) */
+};
+
+/* header.clock_kind: where timer durations came from. Cells always hold ns. */
+enum {
+    PM_SHM_CLOCK_MONOTONIC = 0, /* clock_gettime(CLOCK_MONOTONIC) */
+    PM_SHM_CLOCK_TSC       = 1  /* rdtsc, converted with ns_per_tick */
+};
+
+/* series.state */
+enum {
+    PM_SHM_SERIES_FREE     = 0,
+    PM_SHM_SERIES_CLAIMED  = 1, /* being filled in: skip */
+    PM_SHM_SERIES_READY    = 2
+};
+
+/* series.kind */
+enum {
+    PM_SHM_KIND_COUNTER      = 1, /* monotonic sum of increments */
+    PM_SHM_KIND_GAUGE        = 2, /* last value set (plus adds) */
+    PM_SHM_KIND_TIMER        = 3, /* durations in ns, with errors and slow */
+    PM_SHM_KIND_DISTRIBUTION = 4  /* integer values in `unit` */
+};
+
+/* series.unit */
+enum {
+    PM_SHM_UNIT_NONE        = 0,
+    PM_SHM_UNIT_NANOSECONDS = 1,
+    PM_SHM_UNIT_BYTES       = 2
+};
+
+/* thread.state */
+enum {
+    PM_SHM_THREAD_UNUSED = 0, /* never owned */
+    PM_SHM_THREAD_ACTIVE = 1, /* owned by a live thread */
+    PM_SHM_THREAD_IDLE   = 2  /* owner exited; cells keep its counts */
+};
+
+/* hash slot values: 0 empty, else series index + 1, or one of these */
+#define PM_SHM_HASH_CLAIMING  0xFFFFFFFFu  /* a writer is registering */
+#define PM_SHM_HASH_DEAD      0xFFFFFFFEu  /* registration failed; skip */
+
+typedef struct pm_shm_header {
+    char     magic[8];              /*   0 PM_SHM_MAGIC */
+    uint32_t version;               /*   8 PM_SHM_VERSION */
+    uint32_t header_size;           /*  12 PM_SHM_HEADER_SIZE */
+    uint64_t total_size;            /*  16 bytes in the segment */
+    uint32_t byte_order;            /*  24 PM_SHM_BYTE_ORDER_MARK, native */
+    uint32_t state;                 /*  28 PM_SHM_STATE_*, written last at init */
+    uint32_t pid;                   /*  32 writer's pid */
+    uint32_t uid;                   /*  36 writer's real uid */
+    uint64_t start_realtime_ns;     /*  40 CLOCK_REALTIME at init */
+    uint64_t start_monotonic_ns;    /*  48 CLOCK_MONOTONIC at init */
+    uint64_t end_realtime_ns;       /*  56 CLOCK_REALTIME at pm_shutdown, else 0 */
+    uint32_t clock_kind;            /*  64 PM_SHM_CLOCK_* */
+    uint32_t hist_sub_bits;         /*  68 PM_SHM_HIST_SUB_BITS */
+    double   ns_per_tick;           /*  72 1.0 for CLOCK_MONOTONIC */
+    uint32_t max_series;            /*  80 series capacity */
+    uint32_t max_threads;           /*  84 thread slot capacity */
+    uint32_t hash_capacity;         /*  88 power of two >= 2 * max_series */
+    uint32_t hist_buckets;          /*  92 PM_SHM_HIST_BUCKETS */
+    uint32_t series_count;          /*  96 atomic: records handed out (<= max_series) */
+    uint32_t threads_used;          /* 100 atomic: slots ever claimed (<= max_threads) */
+    uint32_t series_size;           /* 104 PM_SHM_SERIES_SIZE */
+    uint32_t cell_size;             /* 108 PM_SHM_CELL_SIZE */
+    uint32_t thread_size;           /* 112 PM_SHM_THREAD_SIZE */
+    uint32_t reserved0;             /* 116 */
+    uint64_t hash_off;              /* 120 */
+    uint64_t threads_off;           /* 128 */
+    uint64_t series_off;            /* 136 */
+    uint64_t cells_off;             /* 144 */
+    uint64_t arena_off;             /* 152 */
+    uint64_t arena_size;            /* 160 */
+    uint64_t arena_used;            /* 168 atomic: bytes of the arena handed out */
+    uint64_t dropped;               /* 176 atomic: records lost whole */
+    uint64_t dropped_series_full;   /* 184 atomic: ... because max_series was reached */
+    uint64_t dropped_threads_full;  /* 192 atomic: ... because max_threads was reached */
+    uint64_t dropped_bad_name;      /* 200 atomic: ... because the name was invalid or too long */
+    uint64_t dropped_kind_mismatch; /* 208 atomic: ... because the name exists with another kind */
+    uint64_t dropped_no_memory;     /* 216 atomic: ... because /dev/shm had no room */
+    uint64_t dropped_hist;          /* 224 atomic: records kept without their histogram bucket */
+    uint64_t default_slow_ns;       /* 232 slow threshold given to new timers */
+    uint64_t reserved1[2];          /* 240 */
+    char     process_name[PM_SHM_PROCESS_MAX]; /* 256 NUL-terminated */
+    char     cmdline[PM_SHM_CMDLINE_MAX];      /* 320 NUL-terminated, args joined by ' ' */
+} pm_shm_header;                    /* 512 */
+
+typedef struct pm_shm_thread {
+    uint32_t state;                 /*  0 atomic PM_SHM_THREAD_* */
+    uint32_t tid;                   /*  4 OS thread id of the current or last owner */
+    uint64_t owners;                /*  8 how many threads have owned this slot */
+    uint8_t  reserved[48];          /* 16 */
+} pm_shm_thread;                    /* 64 */
+
+typedef struct pm_shm_series {
+    uint32_t state;                 /*   0 atomic PM_SHM_SERIES_* */
+    uint16_t kind;                  /*   4 PM_SHM_KIND_* */
+    uint16_t unit;                  /*   6 PM_SHM_UNIT_* */
+    uint32_t name_len;              /*   8 strlen(name) */
+    uint32_t reserved0;             /*  12 */
+    uint64_t hash;                  /*  16 pm_shm_hash(name, name_len) */
+    uint64_t slow_ns;               /*  24 atomic: timers: a duration >= this is slow */
+    uint8_t  reserved1[32];         /*  32 */
+    uint64_t gauge;                 /*  64 atomic: gauges: int64 value, two's complement */
+    char     name[PM_SHM_NAME_MAX]; /*  72 NUL-terminated */
+} pm_shm_series;                    /* 256 */
+
+typedef struct pm_shm_cell {
+    uint64_t seq;                   /*  0 seqlock, odd while written */
+    uint64_t count;                 /*  8 records (counters: the value) */
+    uint64_t sum;                   /* 16 sum of values (wraps modulo 2^64) */
+    uint64_t min;                   /* 24 when count > 0 */
+    uint64_t max;                   /* 32 when count > 0 */
+    uint64_t errors;                /* 40 timers: records ended as failed */
+    uint64_t slow;                  /* 48 timers: records >= the series' slow_ns */
+    uint64_t hist_off;              /* 56 0, PM_SHM_HIST_NONE, or histogram offset */
+} pm_shm_cell;                      /* 64 */
+
+#if defined(__cplusplus)
+#define PM_SHM_STATIC_ASSERT(c, m) static_assert(c, m)
+#else
+#define PM_SHM_STATIC_ASSERT(c, m) _Static_assert(c, m)
+#endif
+PM_SHM_STATIC_ASSERT(sizeof(pm_shm_header) == PM_SHM_HEADER_SIZE, "header size");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, ns_per_tick) == 72, "ns_per_tick offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, hash_off) == 120, "hash_off offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, dropped) == 176, "dropped offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, process_name) == 256, "process_name offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, cmdline) == 320, "cmdline offset");
+PM_SHM_STATIC_ASSERT(sizeof(pm_shm_thread) == PM_SHM_THREAD_SIZE, "thread size");
+PM_SHM_STATIC_ASSERT(sizeof(pm_shm_series) == PM_SHM_SERIES_SIZE, "series size");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_series, gauge) == 64, "gauge offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_series, name) == 72, "name offset");
+PM_SHM_STATIC_ASSERT(sizeof(pm_shm_cell) == PM_SHM_CELL_SIZE, "cell size");
+PM_SHM_STATIC_ASSERT(PM_SHM_HIST_BUCKETS == 2752, "histogram bucket count");
+
+/* The layout a header's capacities imply. Returns 0, or -1 when the
+   capacities are out of bounds (a reader must then refuse the segment). */
+typedef struct pm_shm_layout_t {
+    uint64_t hash_off, threads_off, series_off, cells_off, arena_off, total_size;
+    uint32_t hash_capacity;
+} pm_shm_layout_t;
+
+static inline uint64_t pm_shm_align64(uint64_t x) { return (x + 63u) & ~(uint64_t)63u; }
+
+static inline int pm_shm_layout(uint32_t max_series, uint32_t max_threads,
+                                uint64_t arena_size, pm_shm_layout_t *out)
+{
+    uint32_t cap = 2;
+    if (max_series < 1 || max_series > PM_SHM_MAX_SERIES_LIMIT) return -1;
+    if (max_threads < 1 || max_threads > PM_SHM_MAX_THREADS_LIMIT) return -1;
+    if (arena_size > ((uint64_t)1 << 40) || arena_size % 64u) return -1;
+    while (cap < 2u * max_series) cap <<= 1;
+    out->hash_capacity = cap;
+    out->hash_off    = PM_SHM_HEADER_SIZE;
+    out->threads_off = pm_shm_align64(out->hash_off + (uint64_t)cap * 4u);
+    out->series_off  = out->threads_off + (uint64_t)max_threads * PM_SHM_THREAD_SIZE;
+    out->cells_off   = out->series_off + (uint64_t)max_series * PM_SHM_SERIES_SIZE;
+    out->arena_off   = out->cells_off + (uint64_t)max_threads * max_series * PM_SHM_CELL_SIZE;
+    out->total_size  = out->arena_off + arena_size;
+    return 0;
+}
+
+/* 64-bit FNV-1a of a name: the key of the writer's hash index. */
+static inline uint64_t pm_shm_hash(const char *s, size_t n)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 1099511628211ull; }
+    return h;
+}
+
+/* Bucket of value v: exact for v < 128; above, the top 7 significant bits
+   (the leading 1 and 6 more) select one of 64 sub-buckets of v's octave. */
+static inline uint32_t pm_shm_hist_index(uint64_t v)
+{
+    if (v < 2u * PM_SHM_HIST_SUB_COUNT) return (uint32_t)v;
+    uint32_t e = 63u - (uint32_t)__builtin_clzll(v);  /* v >= 128 so e >= 7 */
+    if (e > PM_SHM_HIST_MAX_EXP) return PM_SHM_HIST_BUCKETS - 1u;
+    uint32_t sub = (uint32_t)(v >> (e - PM_SHM_HIST_SUB_BITS)) & (PM_SHM_HIST_SUB_COUNT - 1u);
+    return (e - PM_SHM_HIST_SUB_BITS + 1u) * PM_SHM_HIST_SUB_COUNT + sub;
+}
+
+/* Smallest value in bucket i. */
+static inline uint64_t pm_shm_hist_lower(uint32_t i)
+{
+    if (i < 2u * PM_SHM_HIST_SUB_COUNT) return i;
+    uint32_t e = i / PM_SHM_HIST_SUB_COUNT + PM_SHM_HIST_SUB_BITS - 1u;
+    uint64_t sub = i % PM_SHM_HIST_SUB_COUNT;
+    return (PM_SHM_HIST_SUB_COUNT + sub) << (e - PM_SHM_HIST_SUB_BITS);
+}
+
+/* Number of values in bucket i (1 below 128). The last bucket also holds
+   everything >= 2^48; its nominal width is used. */
+static inline uint64_t pm_shm_hist_width(uint32_t i)
+{
+    if (i < 2u * PM_SHM_HIST_SUB_COUNT) return 1;
+    uint32_t e = i / PM_SHM_HIST_SUB_COUNT + PM_SHM_HIST_SUB_BITS - 1u;
+    return (uint64_t)1 << (e - PM_SHM_HIST_SUB_BITS);
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* PERFMON_SHM_H */
