@@ -1,0 +1,46 @@
+/* cli.h - what every subcommand shares: error lines, PID parsing, help */
+#ifndef PMV_CLI_H
+#define PMV_CLI_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "segment.h"
+
+#define PMV_VERSION "0.1.0"
+
+/* Exit status, documented in --help. */
+enum { PMV_EXIT_OK = 0, PMV_EXIT_CHECK = 1, PMV_EXIT_USAGE = 2 };
+
+/* One line on stderr: "perfmon-view: <message>". */
+void pmv_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* pmv_error + "try 'perfmon-view --help'" line; returns PMV_EXIT_USAGE. */
+int pmv_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Parses a decimal PID in [1, INT32_MAX]: no sign, no spaces, no overflow. */
+int pmv_parse_pid(const char *s, uint32_t *pid);
+
+/* 1 if arg is -h or --help. */
+int pmv_is_help(const char *arg);
+
+/* 1 if stdout should get bold/escape sequences: a tty, NO_COLOR unset,
+   TERM not "dumb". */
+int pmv_use_bold(FILE *f);
+
+/* Copies s into buf with control characters replaced by '?': names come
+   from an untrusted segment and must not drive the terminal. */
+char *pmv_printable(const char *s, char *buf, size_t len);
+
+/* Unit a series' values are in: timers always hold nanoseconds. */
+int pmv_series_unit(const pmv_series *s);
+
+/* Subcommands: argv[0] is the subcommand name. Each returns an exit status. */
+int pmv_cmd_list(int argc, char **argv);
+int pmv_cmd_stats(int argc, char **argv);
+int pmv_cmd_export(int argc, char **argv);
+int pmv_cmd_gc(int argc, char **argv);
+
+extern const char pmv_help_list[], pmv_help_stats[], pmv_help_export[], pmv_help_gc[];
+
+#endif
