@@ -12,8 +12,9 @@ typedef struct pmv_bin {
 
 /* Estimated q-quantile (0 < q <= 1) of the values in bins (sorted by index,
    total = sum of n). rank = ceil(q * total); the estimate is interpolated
-   linearly by rank inside the bucket holding that rank, then clamped to the
-   exact [min, max] the cells recorded. Returns NAN when total == 0. */
+   linearly by rank inside the bucket holding that rank, kept within 0.9% of
+   every value that bucket can hold (so the error is under 1% whatever the
+   distribution), then clamped to the exact [min, max] the cells recorded. Returns NAN when total == 0. */
 double pmv_percentile(const pmv_bin *bins, int nbins, uint64_t total,
                       double q, uint64_t min, uint64_t max);
 
