@@ -80,7 +80,7 @@ int pmv_cmd_list(int argc, char **argv)
         snprintf(pid_s, sizeof pid_s, "%u", (unsigned)pids[i]);
         snprintf(series_s, sizeof series_s, "%td", arrlen(snap.series));
         snprintf(threads_s, sizeof threads_s, "%u/%u", (unsigned)snap.threads_active, (unsigned)snap.threads_used);
-        pmv_fmt_age(pmv_snapshot_uptime_ns(&snap), age_s, sizeof age_s);
+        pmv_fmt_age(pmv_snapshot_age_ns(&snap), age_s, sizeof age_s);
         snprintf(dropped_s, sizeof dropped_s, "%llu", (unsigned long long)snap.dropped);
         const char *row[] = { pid_s, snap.process[0] ? snap.process : "?", pmv_snapshot_status(&snap),
                               series_s, threads_s, age_s, dropped_s };

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sched.h>
 #include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
@@ -21,6 +22,9 @@
    update leaves seq odd forever, and the values are then off by at most one
    record, which beats hanging. */
 #define PMV_SEQ_RETRIES 64
+/* After this many cells that never read consistently, stop yielding
+   between tries: a hostile or crashed segment must not make us slow. */
+#define PMV_PATIENT_TORN_CELLS 16
 
 static void seterr(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -160,11 +164,15 @@ typedef struct cell_copy {
     int torn;
 } cell_copy;
 
-/* Seqlock read of one timer/distribution cell, bounded. */
-static void read_cell(const pm_shm_cell *c, cell_copy *out)
+/* Seqlock read of one timer/distribution cell, bounded. A live writer's
+   update can take microseconds (first touch of a histogram page), so when
+   `patient` we yield between tries; a crashed writer leaves seq odd for
+   good, so the caller stops being patient after a few such cells. */
+static void read_cell(const pm_shm_cell *c, cell_copy *out, int patient)
 {
     out->torn = 1;
     for (int tries = 0; tries < PMV_SEQ_RETRIES; tries++) {
+        if (patient && tries >= 8) sched_yield();
         uint64_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
         if (s1 & 1u) continue;
         out->count = load64(&c->count);
@@ -302,7 +310,7 @@ static void free_series(pmv_series *s)
    why set when a cell's histogram offset is invalid (the series is then
    damaged as a whole: we cannot tell which of its numbers to trust). */
 static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_series *s,
-                     uint64_t *dense, char *why, size_t len)
+                     uint64_t *dense, uint32_t torn_before, char *why, size_t len)
 {
     int has_min = 0, hist_any = 0;
     for (uint32_t t = 0; t < h->threads_used; t++) {
@@ -314,7 +322,7 @@ static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_serie
         }
         if (s->kind == PM_SHM_KIND_GAUGE) continue;
         cell_copy cc;
-        read_cell(c, &cc);
+        read_cell(c, &cc, torn_before + s->torn_cells < PMV_PATIENT_TORN_CELLS);
         if (!hist_off_valid(cc.hist_off, h)) {
             seterr(why, len, "thread slot %u: hist_off %llu outside the arena or misaligned",
                    (unsigned)t, (unsigned long long)cc.hist_off);
@@ -441,7 +449,7 @@ static int copy_segment(const unsigned char *map, uint64_t size, pmv_snapshot *s
         s->name = strdup(r.name);
         if (!s->name) abort();
         pmv_labels_parse(s->name, &s->base, &s->labels, &s->labels_raw);
-        if (sum_cells(map, &h, s, dense, why, sizeof why) != 0) {
+        if (sum_cells(map, &h, s, dense, snap->torn_cells, why, sizeof why) != 0) {
             note_damage(snap, i, "%s", why);
             free_series(s);
             arrsetlen(snap->series, arrlen(snap->series) - 1);
@@ -563,17 +571,25 @@ const char *pmv_snapshot_status(const pmv_snapshot *snap)
     return snap->state == PM_SHM_STATE_EXITED ? "exited" : "crashed";
 }
 
+static uint64_t realtime_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 uint64_t pmv_snapshot_uptime_ns(const pmv_snapshot *snap)
 {
-    uint64_t end;
-    if (!snap->alive && snap->state == PM_SHM_STATE_EXITED && snap->end_realtime_ns) {
+    uint64_t end = realtime_now_ns();
+    if (!snap->alive && snap->state == PM_SHM_STATE_EXITED && snap->end_realtime_ns)
         end = snap->end_realtime_ns;
-    } else {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        end = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-    }
     return end > snap->start_realtime_ns ? end - snap->start_realtime_ns : 0;
+}
+
+uint64_t pmv_snapshot_age_ns(const pmv_snapshot *snap)
+{
+    uint64_t now = realtime_now_ns();
+    return now > snap->start_realtime_ns ? now - snap->start_realtime_ns : 0;
 }
 
 const char *pmv_kind_str(int kind)

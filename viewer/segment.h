@@ -113,6 +113,9 @@ const char *pmv_snapshot_status(const pmv_snapshot *snap);
    end_realtime_ns if it exited cleanly, else until now (end unknown). */
 uint64_t pmv_snapshot_uptime_ns(const pmv_snapshot *snap);
 
+/* Wall-clock nanoseconds since the process started (0 if in the future). */
+uint64_t pmv_snapshot_age_ns(const pmv_snapshot *snap);
+
 const char *pmv_kind_str(int kind);
 const char *pmv_unit_str(int unit); /* "ns", "bytes" or "" */
 
