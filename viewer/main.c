@@ -56,10 +56,7 @@ static const command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
-    if (argc < 2) {
-        fputs(help_main, stderr);
-        return PMV_EXIT_USAGE;
-    }
+    if (argc < 2) return pmv_usage_error("missing command");
     const char *cmd = argv[1];
     if (pmv_is_help(cmd)) {
         fputs(help_main, stdout);

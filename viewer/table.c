@@ -33,8 +33,9 @@ void pmv_table_add(pmv_table *t, const char **cells)
     arrput(t->rows, row);
 }
 
-static void print_row(const pmv_table *t, FILE *f, const char *const *cells, const int *w)
+static void print_row(const pmv_table *t, FILE *f, const char *const *cells, const int *w, int bold)
 {
+    if (bold) fputs("\033[1m", f);
     for (int c = 0; c < t->ncols; c++) {
         int last = c == t->ncols - 1;
         const char *sep = c ? "  " : "";
@@ -42,6 +43,7 @@ static void print_row(const pmv_table *t, FILE *f, const char *const *cells, con
         else if (last) fprintf(f, "%s%s", sep, cells[c]);
         else fprintf(f, "%s%-*s", sep, w[c], cells[c]);
     }
+    if (bold) fputs("\033[0m", f); /* before the newline: nothing bold leaks */
     fputc('\n', f);
 }
 
@@ -55,10 +57,8 @@ void pmv_table_print(const pmv_table *t, FILE *f, int bold)
             int n = (int)strlen(t->rows[r][c]);
             if (n > w[c]) w[c] = n;
         }
-    if (bold) fputs("\033[1m", f);
-    print_row(t, f, t->heads, w);
-    if (bold) fputs("\033[0m", f);
-    for (ptrdiff_t r = 0; r < arrlen(t->rows); r++) print_row(t, f, (const char *const *)t->rows[r], w);
+    print_row(t, f, t->heads, w, bold);
+    for (ptrdiff_t r = 0; r < arrlen(t->rows); r++) print_row(t, f, (const char *const *)t->rows[r], w, 0);
     free(w);
 }
 
