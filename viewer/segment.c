@@ -567,8 +567,10 @@ void pmv_snapshot_sort_by_name(pmv_snapshot *snap)
 
 const char *pmv_snapshot_status(const pmv_snapshot *snap)
 {
-    if (snap->alive) return "alive";
-    return snap->state == PM_SHM_STATE_EXITED ? "exited" : "crashed";
+    /* EXITED wins over the lock: after pm_shutdown() the numbers are final
+       even if the process lingers (or is still closing its descriptor) */
+    if (snap->state == PM_SHM_STATE_EXITED) return "exited";
+    return snap->alive ? "alive" : "crashed";
 }
 
 static uint64_t realtime_now_ns(void)
@@ -581,7 +583,7 @@ static uint64_t realtime_now_ns(void)
 uint64_t pmv_snapshot_uptime_ns(const pmv_snapshot *snap)
 {
     uint64_t end = realtime_now_ns();
-    if (!snap->alive && snap->state == PM_SHM_STATE_EXITED && snap->end_realtime_ns)
+    if (snap->state == PM_SHM_STATE_EXITED && snap->end_realtime_ns)
         end = snap->end_realtime_ns;
     return end > snap->start_realtime_ns ? end - snap->start_realtime_ns : 0;
 }

@@ -106,11 +106,12 @@ void pmv_snapshot_free(pmv_snapshot *snap);
 /* Orders snap->series by full name (stable, readable output). */
 void pmv_snapshot_sort_by_name(pmv_snapshot *snap);
 
-/* "alive", "exited" (clean pm_shutdown) or "crashed" (gone while RUNNING). */
+/* "exited" (state EXITED: pm_shutdown ran), else "alive" (writer holds its
+   lock) or "crashed" (writer gone while RUNNING). */
 const char *pmv_snapshot_status(const pmv_snapshot *snap);
 
-/* Wall-clock nanoseconds the process ran: until now if alive, until
-   end_realtime_ns if it exited cleanly, else until now (end unknown). */
+/* Wall-clock nanoseconds the process ran: until end_realtime_ns if it
+   exited cleanly, else until now (a crash leaves no end time). */
 uint64_t pmv_snapshot_uptime_ns(const pmv_snapshot *snap);
 
 /* Wall-clock nanoseconds since the process started (0 if in the future). */
