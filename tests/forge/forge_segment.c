@@ -26,6 +26,8 @@
      --lognormal N         add timer "lognormal.latency": N log-normal samples
                            (median 1ms, sigma 1), spread over 3 thread slots
      --many N              add N counters bulk.counter{i="<k>"} = k
+     --dropped N           set dropped = N (N >= 1): N-1 for series_full and 1
+                           for bad_name; also dropped_hist = 3
      --seed N              seed for the pseudo-random samples (default 1)
      --expected FILE       write the exact stats of every series to FILE, one
                            JSON object per line: name, kind, unit, and value
@@ -450,7 +452,7 @@ static long num_arg(int argc, char **argv, int *i)
 int main(int argc, char **argv)
 {
     long pid = getpid(), hold = -1, max_series = 64, max_threads = 4, hists = 32;
-    long lognormal = 0, many = 0, age = 5, trunc_after = -1;
+    long lognormal = 0, many = 0, age = 5, trunc_after = -1, dropped = 0;
     const char *dir = getenv("PERFMON_SHM_DIR"), *state = "running", *process = "forged";
     const char *dmg = NULL, *expected_path = NULL;
     if (!dir || !*dir) dir = PM_SHM_DIR;
@@ -464,6 +466,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--lognormal")) lognormal = num_arg(argc, argv, &i);
         else if (!strcmp(a, "--many")) many = num_arg(argc, argv, &i);
         else if (!strcmp(a, "--age")) age = num_arg(argc, argv, &i);
+        else if (!strcmp(a, "--dropped")) dropped = num_arg(argc, argv, &i);
         else if (!strcmp(a, "--seed")) rng_state = (uint64_t)num_arg(argc, argv, &i) | 1u;
         else if (!strcmp(a, "--truncate-after")) trunc_after = num_arg(argc, argv, &i);
         else if (i + 1 < argc && !strcmp(a, "--dir")) dir = argv[++i];
@@ -518,6 +521,12 @@ int main(int argc, char **argv)
     hdr = (pm_shm_header *)map;
     init_header((uint32_t)pid, (uint32_t)max_series, (uint32_t)max_threads, arena_size, &l, process, age);
     fill_series(lognormal, many);
+    if (dropped > 0) {
+        hdr->dropped = (uint64_t)dropped;
+        hdr->dropped_series_full = (uint64_t)dropped - 1;
+        hdr->dropped_bad_name = 1;
+        hdr->dropped_hist += 3;
+    }
     if (!strcmp(state, "exited")) {
         hdr->state = PM_SHM_STATE_EXITED;
         hdr->end_realtime_ns = now_ns(CLOCK_REALTIME);
