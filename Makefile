@@ -43,10 +43,12 @@ tests/bin/%: tests/%.c tests/harness.h $(HEADERS)
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-# Tests that exercise viewer modules link them in directly.
-tests/bin/test_viewer_stats: tests/test_viewer_stats.c tests/harness.h viewer/stats.c viewer/units.c viewer/labels.c $(VIEWER_HDR) perfmon_shm.h
+# Tests named tests/test_viewer_*.c exercise viewer modules: they link every
+# viewer source but main.c (stb_ds included).
+VIEWER_LIB  = $(filter-out viewer/main.c,$(VIEWER_SRC))
+tests/bin/test_viewer_%: tests/test_viewer_%.c tests/harness.h $(VIEWER_LIB) $(VIEWER_HDR) $(HEADERS)
 	@mkdir -p tests/bin
-	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ tests/test_viewer_stats.c viewer/stats.c viewer/units.c viewer/labels.c $(LDLIBS)
+	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
 
 tests/bin/forge_segment: tests/forge/forge_segment.c perfmon_shm.h
 	@mkdir -p tests/bin
