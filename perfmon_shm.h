@@ -15,7 +15,13 @@
      The writer holds flock(LOCK_EX) on the segment's file for its whole life.
      A reader that can take flock(LOCK_SH|LOCK_NB) knows the writer is gone
      (exited, crashed or killed); EWOULDBLOCK means it still runs. PIDs are
-     never trusted for this: they are reused.
+     never trusted for this: they are reused. The writer takes the lock just
+     after creating the file, so cleanup tools must leave alone, for a while,
+     an unlocked file still in state INIT or shorter than a header.
+     state EXITED with the lock still held means the program called
+     pm_shutdown() and runs on without recording. The file's owner, not the
+     header's uid, says whose segment it is (the header's uid is the real
+     uid, which differs in setuid programs).
 
    BYTE ORDER AND TYPES
      All integers are the writer's native byte order; `byte_order` holds
@@ -42,9 +48,15 @@
    SERIES
      Series are a dense array. series_count (atomic) says how many records
      have been handed out; a record is valid only once its `state` reads
-     PM_SHM_SERIES_READY (load-acquire). Its name, kind and unit never change
-     after that. The name is the full series name including an optional
-     Prometheus-style label set: http.request{method="GET",route="/users"}.
+     PM_SHM_SERIES_READY (load-acquire). Its name and kind never change after
+     that; `unit` may be set later (a distribution declared after first use).
+     A record left CLAIMED (writer killed while registering) stays invalid.
+     The name is the full series name including an optional Prometheus-style
+     label set: http.request{method="GET",route="/users"}. perfmon.h only
+     registers names whose base is [A-Za-z0-9_.:/-]+ and whose labels are
+     key="value" pairs (keys [A-Za-z_][A-Za-z0-9_]*, values escaping \" \\
+     and \n) separated by commas; a reader must still cope with any bytes.
+     Timers always hold nanoseconds, whatever `unit` says.
 
    CELLS AND CONSISTENT READS
      Every (thread slot, series) pair has its own cell with exactly one
@@ -71,10 +83,14 @@
      A cell's `hist_off` is 0 when the cell has no histogram yet,
      PM_SHM_HIST_NONE when one could not be allocated (arena full; those
      records still count in count/sum/min/max, and in dropped_hist), else
-     the offset of PM_SHM_HIST_BUCKETS uint64_t bucket counts. Bucket i
-     counts values v with pm_shm_hist_index(v) == i: log-linear, 64
-     sub-buckets per power of two, exact below 128, relative width at most
-     1/64 above (so a bucket midpoint is within 0.8% of any value in it).
+     the offset (from the segment's start, 64-byte aligned) of
+     PM_SHM_HIST_BUCKETS uint64_t bucket counts, inside the arena and below
+     arena_off + arena_used. Bucket i counts values v with
+     pm_shm_hist_index(v) == i: log-linear, 64 sub-buckets per power of two,
+     exact below 128, relative width at most 1/64 above. An estimate inside
+     a bucket should stay within its bounds (lower .. lower + width - 1):
+     the midpoint is then within 0.8% of any value the bucket holds, while
+     interpolating toward an edge can be off by up to 1.6%.
      Values >= 2^48 fall in the last bucket. Bucket counts are updated inside
      the cell's seqlock but a reader need not copy them under it: their sum
      may then differ from `count` by at most one per thread slot.
