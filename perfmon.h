@@ -127,7 +127,8 @@ typedef enum pm_result {
     PM_ERR_SHM         = -5, /* the segment could not be created or mapped */
     PM_ERR_PERMISSION  = -6, /* /dev/shm denied, or a stale segment is not ours */
     PM_ERR_NO_SPACE    = -7, /* /dev/shm has no room for the segment */
-    PM_ERR_EXISTS      = -8  /* a live segment already has this pid's name */
+    PM_ERR_EXISTS      = -8, /* a live segment already has this pid's name */
+    PM_ERR_NO_MEMORY   = -9  /* malloc failed (pm_benchmark only) */
 } pm_result;
 
 typedef enum pm_kind {
@@ -228,6 +229,46 @@ int    pm_name(char *buf, size_t size, const char *base, ...);
 /* The segment's path (e.g. "/dev/shm/perfmon.1234"), or "" when there is
    none. Thread safety: safe. */
 const char *pm_segment_path(void);
+
+/* ---- resources: CPU time and memory of a block, for benchmarks and gates ----
+   These make system calls (getrusage, a read of /proc/self/statm): a few
+   microseconds each, so use them around whole operations, not hot loops.
+   A resource span named N records: timer N (wall time), distributions
+   N.cpu_user and N.cpu_sys (ns of this thread's CPU time), gauges
+   N.rss_delta (bytes the process RSS changed over the span, signed) and
+   N.peak_rss (the process's peak RSS in bytes). Labels stay at the end:
+   N.cpu_user{k="v"}. At normal exit the writer also records gauges
+   process.cpu_user, process.cpu_sys (ns) and process.peak_rss (bytes). */
+typedef struct pm_resource_span {
+    const char *name;
+    uint64_t    start;              /* clock ticks */
+    uint64_t    cpu_user_ns, cpu_sys_ns;
+    int64_t     rss_bytes;
+    uint32_t    failed;
+} pm_resource_span;
+
+/* Thread safety: a span belongs to the thread that began it. */
+pm_resource_span pm_resource_begin(const char *name);
+void             pm_resource_end(pm_resource_span *s);
+
+typedef struct pm_benchmark_result {
+    uint64_t count;                 /* iterations run */
+    double   mean_ns;
+    uint64_t min_ns, p50_ns, p95_ns, p99_ns, max_ns;  /* percentiles: <= 0.8% error */
+    uint64_t total_ns;              /* wall time of the whole run */
+    uint64_t cpu_user_ns, cpu_sys_ns; /* calling thread's CPU time over the run */
+    uint64_t peak_rss_bytes;        /* process peak RSS after the run */
+    int64_t  rss_delta_bytes;       /* process RSS after minus before */
+} pm_benchmark_result;
+
+/* pm_benchmark: calls fn(arg) `iterations` times, timing each call (two
+   clock reads, ~45 ns, are included in each figure), fills *out and records
+   timer `name` plus its resource series (see above) in the segment. Works,
+   and fills *out, even when recording is off. Returns PM_OK,
+   PM_ERR_INVALID (no fn, no out, zero iterations) or PM_ERR_NO_MEMORY.
+   Thread safety: safe; fn runs on the calling thread. */
+pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg,
+                       uint64_t iterations, pm_benchmark_result *out);
 
 /* ---- everything below is implementation detail used by the macros ---- */
 
@@ -447,12 +488,22 @@ struct pm__scope_guard {
 #define PM_SCOPE(name) static pm_id pm__scope_site_; \
     pm__scope_guard pm__scope_(pm__begin(&pm__scope_site_, (name)))
 #define PM_SCOPE_FAIL() (pm__scope_.s.failed = 1u)
+struct pm__resource_guard {
+    pm_resource_span s;
+    explicit pm__resource_guard(const char *name) : s(pm_resource_begin(name)) {}
+    ~pm__resource_guard() { pm_resource_end(&s); }
+    pm__resource_guard(const pm__resource_guard &) = delete;
+    pm__resource_guard &operator=(const pm__resource_guard &) = delete;
+};
+#define PM_RESOURCE_SCOPE(name) pm__resource_guard pm__resource_(name)
 extern "C" {
 #else
 static inline void pm__scope_end(pm_span *s) { pm__end(*s, 1); }
 #define PM_SCOPE(name) static pm_id pm__scope_site_; \
     pm_span pm__scope_ __attribute__((cleanup(pm__scope_end))) = pm__begin(&pm__scope_site_, (name))
 #define PM_SCOPE_FAIL() (pm__scope_.failed = 1u)
+#define PM_RESOURCE_SCOPE(name) \
+    pm_resource_span pm__resource_ __attribute__((cleanup(pm_resource_end))) = pm_resource_begin(name)
 #endif
 
 #else /* PM_ENABLED == 0: everything compiles away; arguments are not evaluated */
@@ -477,6 +528,23 @@ static inline void pm_gauge_set_id(pm_id id, int64_t v) { (void)id; (void)v; }
 static inline void pm_gauge_add_id(pm_id id, int64_t v) { (void)id; (void)v; }
 static inline void pm_record_id(pm_id id, int64_t v) { (void)id; (void)v; }
 static inline pm_span pm_begin_id(pm_id id) { pm_span s; s.id = 0; s.failed = 0; s.start = 0; (void)id; return s; }
+typedef struct pm_resource_span { int unused; } pm_resource_span;
+static inline pm_resource_span pm_resource_begin(const char *n) { pm_resource_span s; s.unused = 0; (void)n; return s; }
+static inline void pm_resource_end(pm_resource_span *s) { (void)s; }
+typedef struct pm_benchmark_result {
+    uint64_t count; double mean_ns; uint64_t min_ns, p50_ns, p95_ns, p99_ns, max_ns, total_ns;
+    uint64_t cpu_user_ns, cpu_sys_ns, peak_rss_bytes; int64_t rss_delta_bytes;
+} pm_benchmark_result;
+/* Compiled out, a benchmark still runs fn (its side effects may matter) but measures nothing. */
+static inline pm_result pm_benchmark(const char *n, void (*fn)(void *), void *arg, uint64_t it, pm_benchmark_result *out)
+{
+    (void)n;
+    if (!fn || !out || !it) return PM_ERR_INVALID;
+    for (uint64_t i = 0; i < it; i++) fn(arg);
+    out->count = it; out->mean_ns = 0; out->min_ns = out->p50_ns = out->p95_ns = out->p99_ns = out->max_ns = 0;
+    out->total_ns = out->cpu_user_ns = out->cpu_sys_ns = out->peak_rss_bytes = 0; out->rss_delta_bytes = 0;
+    return PM_ERR_DISABLED;
+}
 
 #define PM__UNUSED1(a)       ((void)sizeof(a))
 #define PM__UNUSED2(a, b)    ((void)sizeof(a), (void)sizeof(b))
@@ -493,6 +561,7 @@ static inline pm_span pm_begin_id(pm_id id) { pm_span s; s.id = 0; s.failed = 0;
 #define PM_SPAN_FAIL(s)               PM__UNUSED1(s)
 #define PM_SCOPE(name)                PM__UNUSED1(name)
 #define PM_SCOPE_FAIL()               ((void)0)
+#define PM_RESOURCE_SCOPE(name)       PM__UNUSED1(name)
 
 #endif /* PM_ENABLED */
 
@@ -519,6 +588,7 @@ static inline pm_span pm_begin_id(pm_id id) { pm_span s; s.id = 0; s.failed = 0;
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -579,6 +649,7 @@ const char *pm_result_str(pm_result r)
     case PM_ERR_PERMISSION: return "permission denied on /dev/shm or on a stale segment";
     case PM_ERR_NO_SPACE:   return "no space left in /dev/shm for the segment";
     case PM_ERR_EXISTS:     return "a live segment with this process id already exists";
+    case PM_ERR_NO_MEMORY:  return "out of memory";
     }
     return "unknown perfmon result";
 }
@@ -1137,8 +1208,11 @@ pm_result pm_init(const pm_config *cfg)
     return r;
 }
 
+static void pm__record_process_totals(void);
+
 void pm_shutdown(void)
 {
+    if (PM__LOAD(&pm__state) == PM__ON && !pm__g.shut) pm__record_process_totals();
     pthread_mutex_lock(&pm__g.lock);
     if (!pm__g.shut && !pm__g.forked && pm__g.hdr && PM__LOAD(&pm__state) == PM__ON) {
         pm__g.hdr->end_realtime_ns = pm__real_ns();
@@ -1253,6 +1327,143 @@ void pm_set_slow_threshold_ms(const char *name, double ms)
 void pm_set_unit(const char *name, pm_unit unit)
 {
     (void)pm_lookup(name, PM_KIND_DISTRIBUTION, unit);
+}
+
+/* ---- resources ---- */
+
+typedef struct pm__usage { uint64_t user_ns, sys_ns; int64_t rss; } pm__usage;
+
+static uint64_t pm__tv_ns(struct timeval tv) { return (uint64_t)tv.tv_sec * 1000000000u + (uint64_t)tv.tv_usec * 1000u; }
+
+/* This thread's CPU time and the process's resident set now. */
+static pm__usage pm__usage_now(void)
+{
+    pm__usage u = { 0, 0, 0 };
+    struct rusage ru;
+    char buf[128];
+    if (getrusage(RUSAGE_THREAD, &ru) == 0) { u.user_ns = pm__tv_ns(ru.ru_utime); u.sys_ns = pm__tv_ns(ru.ru_stime); }
+    pm__read_proc("/proc/self/statm", buf, sizeof buf, ' ');
+    const char *p = strchr(buf, ' ');         /* statm: size resident shared ... (pages) */
+    if (p) u.rss = strtoll(p + 1, NULL, 10) * (int64_t)sysconf(_SC_PAGESIZE);
+    return u;
+}
+
+static uint64_t pm__peak_rss(void)
+{
+    struct rusage ru;
+    return getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss * 1024u : 0u;  /* ru_maxrss is KiB */
+}
+
+/* name with `suffix` added to its base: "op{k="v"}" + ".cpu_user" -> "op.cpu_user{k="v"}" */
+static const char *pm__suffixed(char *buf, size_t size, const char *name, const char *suffix)
+{
+    const char *brace = strchr(name, '{');
+    int base = brace ? (int)(brace - name) : (int)strlen(name);
+    int n = snprintf(buf, size, "%.*s%s%s", base, name, suffix, brace ? brace : "");
+    return n > 0 && (size_t)n < size ? buf : "";   /* "" is an invalid name: dropped and counted */
+}
+
+static void pm__record_resources(const char *name, const pm__usage *before, const pm__usage *after)
+{
+    char buf[PM_SHM_NAME_MAX + 16];
+    pm_id id;
+    id = pm_lookup(pm__suffixed(buf, sizeof buf, name, ".cpu_user"), PM_KIND_DISTRIBUTION, PM_UNIT_NANOSECONDS);
+    pm_record_id(id, (int64_t)(after->user_ns - before->user_ns));
+    id = pm_lookup(pm__suffixed(buf, sizeof buf, name, ".cpu_sys"), PM_KIND_DISTRIBUTION, PM_UNIT_NANOSECONDS);
+    pm_record_id(id, (int64_t)(after->sys_ns - before->sys_ns));
+    id = pm_lookup(pm__suffixed(buf, sizeof buf, name, ".rss_delta"), PM_KIND_GAUGE, PM_UNIT_BYTES);
+    pm_gauge_set_id(id, after->rss - before->rss);
+    id = pm_lookup(pm__suffixed(buf, sizeof buf, name, ".peak_rss"), PM_KIND_GAUGE, PM_UNIT_BYTES);
+    pm_gauge_set_id(id, (int64_t)pm__peak_rss());
+}
+
+pm_resource_span pm_resource_begin(const char *name)
+{
+    pm_resource_span s;
+    pm__usage u = pm__usage_now();
+    s.name = name;
+    s.cpu_user_ns = u.user_ns;
+    s.cpu_sys_ns = u.sys_ns;
+    s.rss_bytes = u.rss;
+    s.failed = 0;
+    s.start = pm__ticks();
+    return s;
+}
+
+void pm_resource_end(pm_resource_span *s)
+{
+    uint64_t t1 = pm__ticks();
+    if (!s->name || pm__ensure() != PM__ON) return;
+    pm__usage before = { s->cpu_user_ns, s->cpu_sys_ns, s->rss_bytes }, after = pm__usage_now();
+    pm_record_duration(s->name, t1 > s->start ? pm__ticks_to_ns(t1 - s->start) : 0u, !s->failed);
+    pm__record_resources(s->name, &before, &after);
+}
+
+/* Estimate inside the bucket holding rank ceil(q * n), kept within the
+   bucket's bounds and the exact min and max. */
+static uint64_t pm__hist_quantile(const uint64_t *hist, uint64_t n, double q, uint64_t lo, uint64_t hi)
+{
+    uint64_t rank = (uint64_t)(q * (double)n), seen = 0;
+    if ((double)rank < q * (double)n) rank++;
+    if (rank == 0) rank = 1;
+    for (uint32_t i = 0; i < PM_SHM_HIST_BUCKETS; i++) {
+        seen += hist[i];
+        if (seen >= rank) {
+            uint64_t v = pm_shm_hist_lower(i) + (pm_shm_hist_width(i) - 1u) / 2u;
+            return v < lo ? lo : v > hi ? hi : v;
+        }
+    }
+    return hi;
+}
+
+pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg,
+                       uint64_t iterations, pm_benchmark_result *out)
+{
+    if (!fn || !out || iterations == 0) return PM_ERR_INVALID;
+    uint64_t *hist = (uint64_t *)calloc(PM_SHM_HIST_BUCKETS, sizeof *hist);
+    if (!hist) return PM_ERR_NO_MEMORY;
+    pm_id id = name ? pm_lookup(name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS) : 0;
+    uint64_t sum = 0, lo = UINT64_MAX, hi = 0;
+    pm__usage before = pm__usage_now();
+    uint64_t all0 = pm__ticks();
+    for (uint64_t i = 0; i < iterations; i++) {
+        uint64_t t0 = pm__ticks();
+        fn(arg);
+        uint64_t t1 = pm__ticks();
+        uint64_t ns = t1 > t0 ? pm__ticks_to_ns(t1 - t0) : 0u;
+        hist[pm_shm_hist_index(ns)]++;
+        sum += ns;
+        if (ns < lo) lo = ns;
+        if (ns > hi) hi = ns;
+        if (pm__valid(id)) pm__observe(NULL, NULL, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, id, ns, 0);
+    }
+    uint64_t all1 = pm__ticks();
+    pm__usage after = pm__usage_now();
+    out->count = iterations;
+    out->mean_ns = (double)sum / (double)iterations;
+    out->min_ns = lo;
+    out->max_ns = hi;
+    out->p50_ns = pm__hist_quantile(hist, iterations, 0.50, lo, hi);
+    out->p95_ns = pm__hist_quantile(hist, iterations, 0.95, lo, hi);
+    out->p99_ns = pm__hist_quantile(hist, iterations, 0.99, lo, hi);
+    out->total_ns = all1 > all0 ? pm__ticks_to_ns(all1 - all0) : 0u;
+    out->cpu_user_ns = after.user_ns - before.user_ns;
+    out->cpu_sys_ns = after.sys_ns - before.sys_ns;
+    out->rss_delta_bytes = after.rss - before.rss;
+    out->peak_rss_bytes = pm__peak_rss();
+    free(hist);
+    if (name && pm__ensure() == PM__ON) pm__record_resources(name, &before, &after);
+    return PM_OK;
+}
+
+/* Whole-process totals, recorded at normal exit for post-mortem readers. */
+static void pm__record_process_totals(void)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return;
+    pm_gauge_set_id(pm_lookup("process.cpu_user", PM_KIND_GAUGE, PM_UNIT_NANOSECONDS), (int64_t)pm__tv_ns(ru.ru_utime));
+    pm_gauge_set_id(pm_lookup("process.cpu_sys", PM_KIND_GAUGE, PM_UNIT_NANOSECONDS), (int64_t)pm__tv_ns(ru.ru_stime));
+    pm_gauge_set_id(pm_lookup("process.peak_rss", PM_KIND_GAUGE, PM_UNIT_BYTES), (int64_t)ru.ru_maxrss * 1024);
 }
 
 static int pm__put(char *buf, size_t size, size_t *n, const char *s, size_t len)
