@@ -500,10 +500,10 @@ extern "C" {
 #else
 static inline void pm__scope_end(pm_span *s) { pm__end(*s, 1); }
 #define PM_SCOPE(name) static pm_id pm__scope_site_; \
-    pm_span pm__scope_ __attribute__((cleanup(pm__scope_end))) = pm__begin(&pm__scope_site_, (name))
+    pm_span pm__scope_ __attribute__((cleanup(pm__scope_end), unused)) = pm__begin(&pm__scope_site_, (name))
 #define PM_SCOPE_FAIL() (pm__scope_.failed = 1u)
 #define PM_RESOURCE_SCOPE(name) \
-    pm_resource_span pm__resource_ __attribute__((cleanup(pm_resource_end))) = pm_resource_begin(name)
+    pm_resource_span pm__resource_ __attribute__((cleanup(pm_resource_end), unused)) = pm_resource_begin(name)
 #endif
 
 #else /* PM_ENABLED == 0: everything compiles away; arguments are not evaluated */
@@ -1024,13 +1024,15 @@ static pm_result pm__create(uint32_t max_series, uint32_t max_threads, uint64_t 
     if (pm_shm_layout(max_series, max_threads, arena, &L) != 0) return PM_ERR_INVALID;
     int fd = pm__open_segment(&res);
     if (fd < 0) return res;
+    void *map = MAP_FAILED;
+    pm_shm_header *h;
     pm__g.fd = fd;
     if (flock(fd, LOCK_EX) != 0 || ftruncate(fd, (off_t)L.total_size) != 0) goto fail;
     if (pm__reserve(0, L.cells_off) != 0) { res = PM_ERR_NO_SPACE; goto fail; }
-    void *map = mmap(NULL, L.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    map = mmap(NULL, L.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
     if (map == MAP_FAILED) goto fail;
 
-    pm_shm_header *h = (pm_shm_header *)map;
+    h = (pm_shm_header *)map;
     memcpy(h->magic, PM_SHM_MAGIC, 8);
     h->version = PM_SHM_VERSION;
     h->header_size = PM_SHM_HEADER_SIZE;
@@ -1124,7 +1126,7 @@ static void pm__atexit(void) { pm_shutdown(); }
 
 static pm_result pm__init_locked(const pm_config *cfg)
 {
-    static const pm_config none;
+    static const pm_config none = { 0, 0, 0, 0.0, 0, PM_CLOCK_DEFAULT, NULL };
     if (!cfg) cfg = &none;
     if (pm__g.shut) return PM_ERR_STATE;
     if (pm__g.forked) {
