@@ -12,7 +12,8 @@
    when anything failed. A failed check prints its FAIL line and exits the
    child at once (exit(), so atexit handlers such as pm_shutdown run); a
    crash, a timeout or a non-zero exit is reported by the parent. After each
-   test the parent removes /dev/shm/perfmon.<child pid> if the child left it.
+   test the parent kills whatever the child left running in its process
+   group and removes /dev/shm/perfmon.<child pid> if the child left it.
 
    Checks (usable in any function of the child, any thread):
        CHECK(cond)                   CHECK_MSG(cond, fmt, ...)
@@ -104,6 +105,7 @@ static void harness_run(const char *name, void (*fn)(void))
     }
     if (pid == 0) {
         harness_test = name;
+        setpgid(0, 0);  /* its own group: the parent can end any stragglers */
         signal(SIGALRM, SIG_DFL);
         alarm(HARNESS_TIMEOUT_S);
         fn();
@@ -112,6 +114,7 @@ static void harness_run(const char *name, void (*fn)(void))
     }
     int st = 0;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
+    kill(-pid, SIGKILL);  /* processes the test forked and left behind */
     char seg[64];
     snprintf(seg, sizeof seg, "/dev/shm/perfmon.%ld", (long)pid);
     unlink(seg);  /* whatever the test left: kept, crashed or killed */

@@ -1,0 +1,300 @@
+/* test_fork.c - fork(): each process counts exactly, in its own segment */
+#define PERFMON_IMPLEMENTATION
+#include "perfmon.h"
+
+#include <pthread.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#include "harness.h"
+#include "segread.h"
+
+static char path_buf[64];
+
+static const char *seg_path(long pid)
+{
+    snprintf(path_buf, sizeof path_buf, "/dev/shm/perfmon.%ld", pid);
+    return path_buf;
+}
+
+static int exists(const char *p)
+{
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static void bump(int n)
+{
+    for (int i = 0; i < n; i++) PM_COUNT("f.count", 1);  /* one call site, cached id */
+}
+
+/* Child exit codes say which check failed there (the harness's FAIL line is
+   printed by the child too; exit code 99). */
+static void test_parent_and_child_exact(void)
+{
+    pm_config cfg = { 0 };
+    cfg.keep = 1;                         /* the child's segment stays for us to read */
+    CHECK_EQ_I64(pm_init(&cfg), PM_OK);
+    bump(1000);
+    PM_GAUGE_SET("f.gauge", 77);
+    pid_t c = fork();
+    CHECK(c >= 0);
+    if (c == 0) {
+        CHECK_STR(pm_segment_path(), "");  /* no segment until the first record */
+        bump(500);
+        PM_GAUGE_ADD("f.gauge", 5);
+        CHECK_STR(pm_segment_path(), seg_path(getpid()));
+        sr_seg s;
+        CHECK(sr_open_pid(&s, getpid()) == 0);
+        CHECK_EQ_U64(s.h->pid, (uint64_t)getpid());
+        CHECK_EQ_U64(sr_counter(&s, "f.count"), 500);
+        CHECK_EQ_I64(sr_gauge(&s, "f.gauge", NULL), 5);  /* a gauge starts at 0 in the child */
+        sr_close(&s);
+        exit(0);
+    }
+    bump(1);
+    int st;
+    waitpid(c, &st, 0);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child failed (status 0x%x)", st);
+    sr_seg s;
+    CHECK(sr_open_pid(&s, getpid()) == 0);
+    CHECK_EQ_U64(sr_counter(&s, "f.count"), 1001);
+    CHECK_EQ_I64(sr_gauge(&s, "f.gauge", NULL), 77);
+    CHECK_EQ_U64(s.h->state, PM_SHM_STATE_RUNNING);
+    sr_close(&s);
+    CHECK(sr_open_pid(&s, c) == 0);     /* the child's own, kept segment */
+    CHECK_EQ_U64(s.h->pid, (uint64_t)c);
+    CHECK_EQ_U64(s.h->state, PM_SHM_STATE_EXITED);
+    CHECK_EQ_U64(sr_counter(&s, "f.count"), 500);
+    CHECK_EQ_I64(sr_gauge(&s, "f.gauge", NULL), 5);
+    CHECK_EQ_U64(s.h->dropped, 0);
+    sr_close(&s);
+    unlink(seg_path(c));
+}
+
+/* A child that never records creates no segment, and its exit does not
+   remove or mark the parent's. */
+static void test_child_without_records_leaves_parent_alone(void)
+{
+    PM_COUNT("p", 1);
+    pid_t c = fork();
+    CHECK(c >= 0);
+    if (c == 0) exit(0);
+    int st;
+    waitpid(c, &st, 0);
+    CHECK(!exists(seg_path(c)));
+    CHECK(exists(seg_path(getpid())));
+    sr_seg s;
+    CHECK(sr_open_pid(&s, getpid()) == 0);
+    CHECK_EQ_U64(s.h->state, PM_SHM_STATE_RUNNING);
+    CHECK(sr_alive(&s));
+    PM_COUNT("p", 1);
+    CHECK_EQ_U64(sr_counter(&s, "p"), 2);
+    sr_close(&s);
+}
+
+/* After the parent dies, its segment reads as gone even though a forked
+   child (which inherited the lock's file) still runs. */
+static void test_child_does_not_hold_parent_lock(void)
+{
+    int go[2];
+    CHECK(pipe(go) == 0);
+    pid_t parent = fork();                /* plays the instrumented parent */
+    CHECK(parent >= 0);
+    if (parent == 0) {
+        PM_COUNT("p", 1);
+        int up[2];
+        if (pipe(up) != 0) _exit(1);
+        pid_t child = fork();
+        if (child == 0) {  /* runs after its atfork handlers: it is "up" */
+            if (write(up[1], "x", 1) != 1) _exit(1);
+            pause();
+            _exit(0);
+        }
+        char x;
+        if (read(up[0], &x, 1) != 1) _exit(1);
+        char buf[16];
+        int n = snprintf(buf, sizeof buf, "%ld\n", (long)child);
+        if (write(go[1], buf, (size_t)n) != n) _exit(1);
+        raise(SIGKILL);
+    }
+    char buf[16] = { 0 };
+    CHECK(read(go[0], buf, sizeof buf - 1) > 0);
+    long child = atol(buf);
+    waitpid(parent, NULL, 0);
+    sr_seg s;
+    int ok = sr_open_pid(&s, parent) == 0;
+    int alive = ok ? sr_alive(&s) : -1;
+    if (ok) sr_close(&s);
+    kill((pid_t)child, SIGKILL);
+    unlink(seg_path(parent));
+    CHECK(ok);
+    CHECK_MSG(alive == 0, "parent's segment still looks alive (child holds its lock)");
+}
+
+/* A span begun before fork() and ended in the child lands in the child. */
+static void test_span_across_fork(void)
+{
+    pm_config cfg = { 0 };
+    cfg.keep = 1;
+    CHECK_EQ_I64(pm_init(&cfg), PM_OK);
+    pm_span sp = PM_BEGIN("f.span");
+    pid_t c = fork();
+    CHECK(c >= 0);
+    if (c == 0) {
+        PM_END(sp);
+        exit(0);
+    }
+    waitpid(c, NULL, 0);
+    static sr_stat t;
+    sr_seg s;
+    CHECK(sr_open_pid(&s, getpid()) == 0);
+    sr_timer(&s, "f.span", &t);
+    CHECK(t.found);
+    CHECK_EQ_U64(t.count, 0);
+    sr_close(&s);
+    CHECK(sr_open_pid(&s, c) == 0);
+    sr_timer(&s, "f.span", &t);
+    CHECK_EQ_U64(t.count, 1);
+    sr_close(&s);
+    unlink(seg_path(c));
+}
+
+static volatile int stop_spinning;
+
+static void *spinner(void *arg)
+{
+    (void)arg;
+    while (!__atomic_load_n(&stop_spinning, __ATOMIC_RELAXED)) PM_COUNT("f.spin", 1);
+    return NULL;
+}
+
+/* fork() while other threads record and register: the child still gets an
+   exact, working segment of its own; grandchildren too. */
+static void test_fork_while_threads_record(void)
+{
+    pthread_t th[3];
+    PM_COUNT("f.spin", 1);                /* initialised before the threads start */
+    for (int i = 0; i < 3; i++) CHECK(pthread_create(&th[i], NULL, spinner, NULL) == 0);
+    pid_t kids[8];
+    for (int k = 0; k < 8; k++) {
+        kids[k] = fork();
+        CHECK(kids[k] >= 0);
+        if (kids[k] == 0) {
+            char name[32];
+            snprintf(name, sizeof name, "f.kid%d", k);
+            for (int i = 0; i < 10000; i++) PM_COUNT("f.count", 1);
+            pm_count(name, 3);
+            pid_t g = fork();
+            if (g == 0) {
+                for (int i = 0; i < 7; i++) PM_COUNT("f.count", 1);
+                sr_seg gs;
+                if (sr_open_pid(&gs, getpid()) != 0 || sr_counter(&gs, "f.count") != 7) _exit(5);
+                unlink(seg_path(getpid()));
+                _exit(0);
+            }
+            int gst;
+            waitpid(g, &gst, 0);
+            sr_seg s;
+            CHECK(sr_open_pid(&s, getpid()) == 0);
+            CHECK_EQ_U64(sr_counter(&s, "f.count"), 10000);
+            CHECK_EQ_U64(sr_counter(&s, name), 3);
+            CHECK_EQ_U64(sr_counter(&s, "f.spin"), 0);  /* the spinners are not in the child */
+            CHECK_EQ_U64(s.h->dropped, 0);
+            sr_close(&s);
+            CHECK_MSG(WIFEXITED(gst) && WEXITSTATUS(gst) == 0, "grandchild failed: 0x%x", gst);
+            unlink(seg_path(getpid()));
+            _exit(0);
+        }
+    }
+    int failed = 0;
+    for (int k = 0; k < 8; k++) {
+        int st;
+        waitpid(kids[k], &st, 0);
+        if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) failed++;
+        unlink(seg_path(kids[k]));
+    }
+    __atomic_store_n(&stop_spinning, 1, __ATOMIC_RELAXED);
+    for (int i = 0; i < 3; i++) pthread_join(th[i], NULL);
+    CHECK_EQ_U64(failed, 0);
+    sr_seg s;
+    CHECK(sr_open_pid(&s, getpid()) == 0);
+    CHECK_EQ_U64(sr_counter(&s, "f.count"), SR_MISSING);  /* never recorded in the parent */
+    CHECK(sr_counter(&s, "f.spin") > 0);
+    sr_close(&s);
+}
+
+static void *first_record(void *arg)
+{
+    __atomic_store_n((int *)arg, 1, __ATOMIC_RELEASE);
+    PM_COUNT("f.first", 1);
+    return NULL;
+}
+
+/* fork() while another thread is initialising perfmon (its first record):
+   the child must still be able to record. Each attempt is a fresh process,
+   so the first record really is the first; a child stuck for 5 s counts as
+   a deadlock. */
+static void test_fork_during_first_init(void)
+{
+    int hung = 0, other = 0;
+    for (int attempt = 0; attempt < 20; attempt++) {
+        pid_t p = fork();
+        CHECK(p >= 0);
+        if (p == 0) {
+            pthread_t th;
+            static int started;
+            if (pthread_create(&th, NULL, first_record, &started) != 0) _exit(2);
+            while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE)) {}
+            pid_t c = fork();                 /* while the thread initialises */
+            if (c == 0) {
+                alarm(3);
+                PM_COUNT("f.child", 1);
+                unlink(seg_path(getpid()));
+                _exit(0);
+            }
+            int st;
+            waitpid(c, &st, 0);
+            pthread_join(th, NULL);
+            unlink(seg_path(c));
+            unlink(seg_path(getpid()));
+            _exit(WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM ? 3 : WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : 4);
+        }
+        int st;
+        waitpid(p, &st, 0);
+        unlink(seg_path(p));
+        if (WIFEXITED(st) && WEXITSTATUS(st) == 3) { hung++; break; }
+        else if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) other++;
+    }
+    CHECK_MSG(hung == 0, "a child forked during another thread's first record deadlocked "
+                         "on its first record");
+    CHECK_EQ_U64(other, 0);
+}
+
+/* After pm_shutdown() a forked child records nothing and creates nothing. */
+static void test_fork_after_shutdown(void)
+{
+    PM_COUNT("x", 1);
+    pm_shutdown();
+    pid_t c = fork();
+    CHECK(c >= 0);
+    if (c == 0) {
+        PM_COUNT("x", 1);
+        _exit(exists(seg_path(getpid())) ? 1 : 0);
+    }
+    int st;
+    waitpid(c, &st, 0);
+    CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+
+int main(void)
+{
+    RUN(test_parent_and_child_exact);
+    RUN(test_child_without_records_leaves_parent_alone);
+    RUN(test_child_does_not_hold_parent_lock);
+    RUN(test_span_across_fork);
+    RUN(test_fork_while_threads_record);
+    RUN(test_fork_during_first_init);
+    RUN(test_fork_after_shutdown);
+    return harness_done();
+}
