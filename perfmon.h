@@ -68,12 +68,16 @@
      thread when it exits, with its counts intact (nothing is merged or lost).
      fork(): the child gets a segment of its own, with the parent's series but
      zero counts, created on its first record; nothing is counted twice.
-     Signal handlers: recording through a macro whose call site has already run
-     once in that thread, and pm_count_id()/pm_record_id()/pm_gauge_*_id() with
-     a valid id, are async-signal-safe (no lock, no allocation). A record from a
-     handler into a series the interrupted code was updating at that instant
-     may be lost; give handlers series of their own. Registration of a new name
-     and pm_init() are not async-signal-safe.
+     Signal handlers: once a thread has recorded anything (so it owns a slot),
+     recording in it through a macro whose call site has already run, or
+     through pm_count_id()/pm_record_id()/pm_gauge_*_id()/pm_begin_id() with
+     an id from pm_lookup(), is async-signal-safe: no lock, no allocation, at
+     most a fallocate() the first time a timer or distribution needs its
+     histogram. A record from a handler into a series the interrupted code was
+     updating at that instant may be lost: give handlers series of their own.
+     pm_init(), the first record of a thread, registration of a new name and
+     everything that takes a name (pm_count(), pm_timer_start(), ...) are not
+     async-signal-safe; neither are pm_benchmark() and resource spans.
 
    ERRORS
      Functions that can fail return pm_result (PM_OK = 0, errors negative);
@@ -902,7 +906,7 @@ static pm_id pm__find_or_add(const char *name, pm_kind kind, pm_unit unit)
             pm_shm_series *s = &pm__series[v - 1u];
             if (s->hash == hv && s->name_len == len && memcmp(s->name, name, len) == 0) {
                 if (s->kind != (uint16_t)kind) return pm__drop_code(PM__DROP_KIND);
-                if (unit != PM_UNIT_NONE && s->unit != (uint16_t)unit)
+                if (unit != PM_UNIT_NONE && __atomic_load_n(&s->unit, __ATOMIC_RELAXED) != (uint16_t)unit)
                     __atomic_store_n(&s->unit, (uint16_t)unit, __ATOMIC_RELAXED);
                 return pm__id_of(v - 1u);
             }
@@ -925,7 +929,7 @@ static void pm__thread_exit(void *v)
 {
     uint32_t t = (uint32_t)(uintptr_t)v - 1u;
     /* a slot of the parent's segment means nothing in a forked child */
-    if (pm__g.hdr && !pm__g.forked && t < pm__g.hdr->threads_used)
+    if (pm__g.hdr && !pm__g.forked && t < __atomic_load_n(&pm__g.hdr->threads_used, __ATOMIC_RELAXED))
         __atomic_store_n(&pm__g.threads[t].state, PM_SHM_THREAD_IDLE, __ATOMIC_RELEASE);
     pm__tls_row = NULL;
 }
