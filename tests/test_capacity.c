@@ -1,0 +1,264 @@
+/* test_capacity.c - limits: series, thread slots, arena, kind mismatch,
+   thread slot reuse. Whatever does not fit is dropped and counted. */
+#define PERFMON_IMPLEMENTATION
+#include "perfmon.h"
+
+#include <pthread.h>
+
+#include "harness.h"
+#include "segread.h"
+
+static void open_self(sr_seg *s)
+{
+    CHECK_MSG(sr_open_path(s, pm_segment_path()) == 0, "cannot read own segment '%s'", pm_segment_path());
+}
+
+static void init_small(uint32_t series, uint32_t threads, uint32_t hist_mb)
+{
+    pm_config cfg = { 0 };
+    cfg.max_series = series;
+    cfg.max_threads = threads;
+    cfg.hist_mb = hist_mb;
+    CHECK_EQ_I64(pm_init(&cfg), PM_OK);
+}
+
+/* max_series = 4: the fifth name onwards is dropped, per record. */
+static void test_series_full(void)
+{
+    init_small(4, 2, 1);
+    char name[32];
+    for (int i = 0; i < 10; i++) {
+        snprintf(name, sizeof name, "s%d", i);
+        for (int k = 0; k < 3; k++) pm_count(name, 1);
+    }
+    for (int k = 0; k < 5; k++) PM_COUNT("via.macro", 1);  /* cached drop code at the site */
+    { PM_SCOPE("via.scope"); }
+    PM_RECORD("via.record", 3);
+    PM_GAUGE_SET("via.gauge", 3);
+    sr_seg s;
+    open_self(&s);
+    CHECK_EQ_U64(sr_series_count(&s), 4);
+    for (int i = 0; i < 4; i++) {
+        snprintf(name, sizeof name, "s%d", i);
+        CHECK_EQ_U64(sr_counter(&s, name), 3);
+    }
+    CHECK_EQ_U64(sr_counter(&s, "s4"), SR_MISSING);
+    uint64_t lost = 6 * 3 + 5 + 1 + 1 + 1;
+    CHECK_EQ_U64(s.h->dropped_series_full, lost);
+    CHECK_EQ_U64(s.h->dropped, lost);
+    sr_close(&s);
+}
+
+static pthread_barrier_t bar;
+#define REC 1000
+
+static void *slot_worker(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < REC; i++) PM_COUNT("t.count", 1);
+    pthread_barrier_wait(&bar);  /* nobody exits (frees a slot) before all tried */
+    return NULL;
+}
+
+/* max_threads = 2, 6 threads alive at once: 2 record, the others' records
+   are dropped and counted, every one. */
+static void test_threads_full(void)
+{
+    init_small(4, 2, 1);
+    pthread_t th[6];
+    pthread_barrier_init(&bar, NULL, 6);
+    for (int i = 0; i < 6; i++) CHECK(pthread_create(&th[i], NULL, slot_worker, NULL) == 0);
+    for (int i = 0; i < 6; i++) pthread_join(th[i], NULL);
+    sr_seg s;
+    open_self(&s);
+    CHECK_EQ_U64(sr_threads_used(&s), 2);
+    CHECK_EQ_U64(sr_counter(&s, "t.count"), 2 * REC);
+    CHECK_EQ_U64(s.h->dropped_threads_full, 4 * REC);
+    CHECK_EQ_U64(s.h->dropped, 4 * REC);
+    /* the slots passed on: a new thread now records again */
+    pthread_barrier_init(&bar, NULL, 1);
+    pthread_t t;
+    CHECK(pthread_create(&t, NULL, slot_worker, NULL) == 0);
+    pthread_join(t, NULL);
+    CHECK_EQ_U64(sr_counter(&s, "t.count"), 3 * REC);
+    sr_close(&s);
+}
+
+static void *short_lived(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 1000; i++) PM_COUNT("reuse.count", 1);
+    return NULL;
+}
+
+/* 1000 short-lived threads (8 at a time): exact total, few slots used. */
+static void test_thread_slot_reuse(void)
+{
+    for (int round = 0; round < 125; round++) {
+        pthread_t th[8];
+        for (int i = 0; i < 8; i++) CHECK(pthread_create(&th[i], NULL, short_lived, NULL) == 0);
+        for (int i = 0; i < 8; i++) pthread_join(th[i], NULL);
+    }
+    sr_seg s;
+    open_self(&s);
+    CHECK_EQ_U64(sr_counter(&s, "reuse.count"), 1000000);
+    CHECK_MSG(sr_threads_used(&s) <= 16, "threads_used %u for at most 8 live threads", sr_threads_used(&s));
+    CHECK_EQ_U64(s.h->dropped, 0);
+    uint64_t owners = 0;
+    for (uint32_t t = 0; t < sr_threads_used(&s); t++) {
+        const pm_shm_thread *th = sr_thread(&s, t);
+        owners += th->owners;
+        CHECK_EQ_U64(th->state, PM_SHM_THREAD_IDLE);  /* all exited */
+    }
+    CHECK_EQ_U64(owners, 1000);
+    sr_close(&s);
+}
+
+/* Same, with max_threads = 2 and one thread at a time: nothing dropped. */
+static void test_thread_slot_reuse_tiny(void)
+{
+    init_small(4, 2, 1);
+    for (int i = 0; i < 1000; i++) {
+        pthread_t t;
+        CHECK(pthread_create(&t, NULL, short_lived, NULL) == 0);
+        pthread_join(t, NULL);
+    }
+    sr_seg s;
+    open_self(&s);
+    CHECK_EQ_U64(sr_counter(&s, "reuse.count"), 1000000);
+    CHECK_EQ_U64(s.h->dropped, 0);
+    CHECK(sr_threads_used(&s) <= 2);
+    sr_close(&s);
+}
+
+/* A name registered as one kind, used as another: dropped, counted, the
+   series unchanged. */
+static void test_kind_mismatch(void)
+{
+    PM_COUNT("k.x", 5);
+    PM_RECORD("k.x", 7);
+    pm_gauge_set("k.x", 9);
+    pm_gauge_add("k.x", 9);
+    pm_record_duration("k.x", 100, 1);
+    { PM_SCOPE("k.x"); }
+    pm_span sp = PM_BEGIN("k.x");
+    PM_END(sp);
+    pm_set_unit("k.x", PM_UNIT_BYTES);        /* registers nothing, records nothing */
+    CHECK(pm_lookup("k.x", PM_KIND_TIMER, PM_UNIT_NONE) >= PM__ID_DROP_BASE);
+    PM_RECORD("k.t", 1);                      /* a distribution ... */
+    PM_COUNT("k.t", 1);                       /* ... used as a counter */
+    sr_seg s;
+    open_self(&s);
+    CHECK_EQ_U64(s.h->dropped_kind_mismatch, 7);
+    CHECK_EQ_U64(s.h->dropped, 7);
+    CHECK_EQ_U64(sr_counter(&s, "k.x"), 5);
+    int i = sr_find(&s, "k.x");
+    CHECK(i >= 0);
+    CHECK_EQ_U64(sr_series_at(&s, (uint32_t)i)->kind, PM_SHM_KIND_COUNTER);
+    CHECK_EQ_U64(sr_series_at(&s, (uint32_t)i)->unit, PM_SHM_UNIT_NONE);
+    CHECK_EQ_U64(sr_series_count(&s), 2);
+    static sr_stat t;
+    sr_timer(&s, "k.t", &t);
+    CHECK_EQ_U64(t.count, 1);
+    sr_close(&s);
+}
+
+/* A full histogram arena: records keep count/sum/min/max, lose only the
+   bucket, and each such record is counted in dropped_hist. */
+static void test_hist_arena_full(void)
+{
+    init_small(200, 2, 1);
+    uint64_t fit = (1u << 20) / PM_SHM_HIST_BYTES;
+    char name[32];
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "h%d", i);
+        pm_record(name, i);
+        pm_record(name, 1000);
+    }
+    sr_seg s;
+    open_self(&s);
+    CHECK_EQ_U64(s.h->dropped_hist, 2 * (100 - fit));
+    CHECK_EQ_U64(s.h->dropped, 0);             /* nothing lost whole */
+    CHECK(s.h->arena_used <= s.h->arena_size);
+    static sr_stat t;
+    uint32_t without = 0;
+    for (int i = 0; i < 100; i++) {
+        snprintf(name, sizeof name, "h%d", i);
+        sr_timer(&s, name, &t);
+        CHECK_EQ_U64(t.count, 2);
+        CHECK_EQ_U64(t.sum, (uint64_t)i + 1000);
+        CHECK_EQ_U64(t.min, (uint64_t)i);
+        CHECK_EQ_U64(t.max, 1000);
+        CHECK(t.hist_total == 2 || t.hist_total == 0);
+        without += t.cells_without_hist;
+    }
+    CHECK_EQ_U64(without, 100 - fit);
+    sr_close(&s);
+}
+
+/* More than 32 nested pm_timer_start in one thread: the extra is dropped. */
+static void test_timer_stack_full(void)
+{
+    char name[32];
+    for (int i = 0; i < 33; i++) {
+        snprintf(name, sizeof name, "stk%d", i);
+        pm_timer_start(name);
+    }
+    CHECK_NEAR(pm_timer_stop("stk32"), -1.0, 0);
+    for (int i = 31; i >= 0; i--) {
+        snprintf(name, sizeof name, "stk%d", i);
+        CHECK(pm_timer_stop(name) >= 0);
+    }
+    sr_seg s;
+    open_self(&s);
+    CHECK_EQ_U64(s.h->dropped, 1);
+    sr_close(&s);
+}
+
+/* Many threads registering the same and different names at once: each name
+   is one series, counts exact. */
+static void *registrar(void *arg)
+{
+    long me = (long)(intptr_t)arg;
+    char name[32];
+    pthread_barrier_wait(&bar);
+    for (int i = 0; i < 200; i++) {
+        snprintf(name, sizeof name, "reg.%d", i);
+        pm_count(name, 1);
+        snprintf(name, sizeof name, "own.%ld.%d", me, i % 10);
+        pm_count(name, 1);
+    }
+    return NULL;
+}
+
+static void test_concurrent_registration(void)
+{
+    pthread_t th[8];
+    pthread_barrier_init(&bar, NULL, 8);
+    for (long i = 0; i < 8; i++) CHECK(pthread_create(&th[i], NULL, registrar, (void *)(intptr_t)i) == 0);
+    for (int i = 0; i < 8; i++) pthread_join(th[i], NULL);
+    sr_seg s;
+    open_self(&s);
+    CHECK_EQ_U64(sr_series_count(&s), 200 + 8 * 10);
+    char name[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(name, sizeof name, "reg.%d", i);
+        CHECK_EQ_U64(sr_counter(&s, name), 8);
+    }
+    CHECK_EQ_U64(sr_counter(&s, "own.3.7"), 20);
+    CHECK_EQ_U64(s.h->dropped, 0);
+    sr_close(&s);
+}
+
+int main(void)
+{
+    RUN(test_series_full);
+    RUN(test_threads_full);
+    RUN(test_thread_slot_reuse);
+    RUN(test_thread_slot_reuse_tiny);
+    RUN(test_kind_mismatch);
+    RUN(test_hist_arena_full);
+    RUN(test_timer_stack_full);
+    RUN(test_concurrent_registration);
+    return harness_done();
+}
