@@ -19,7 +19,7 @@ LDLIBS   = -pthread -lm
 VIEWER      = viewer/perfmon-view
 VIEWER_SRC  = $(sort $(wildcard viewer/*.c))
 VIEWER_HDR  = $(wildcard viewer/*.h)
-EXAMPLES    = examples/demo
+EXAMPLES    = examples/demo examples/bench_parse
 TEST_SRC    = $(sort $(wildcard tests/test_*.c))
 TEST_BINS   = $(patsubst tests/%.c,tests/bin/%,$(TEST_SRC))
 TEST_TOOLS  = tests/bin/forge_segment tests/bin/writer
@@ -49,6 +49,10 @@ VIEWER_LIB  = $(filter-out viewer/main.c,$(VIEWER_SRC))
 tests/bin/test_viewer_%: tests/test_viewer_%.c tests/harness.h $(VIEWER_LIB) $(VIEWER_HDR) $(HEADERS)
 	@mkdir -p tests/bin
 	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
+
+tests/bin/test_mannwhitney: tests/test_mannwhitney.c tests/harness.h viewer/mannwhitney.c viewer/mannwhitney.h
+	@mkdir -p tests/bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/test_mannwhitney.c viewer/mannwhitney.c $(LDLIBS)
 
 tests/bin/forge_segment: tests/forge/forge_segment.c perfmon_shm.h
 	@mkdir -p tests/bin
