@@ -1,0 +1,81 @@
+# lib.sh - shared helpers of the tests/e2e_*.sh scripts (POSIX sh; sourced).
+#   t_ok NAME / t_fail NAME WHY   report one test (the TAP-like lines run.sh counts)
+#   t_done                         print the summary line and exit 0/1
+#   start_writer ARGS...           run tests/bin/writer ARGS in the background,
+#                                  set $WPID to its pid once it is ready
+#   stop_writer PID                SIGTERM, wait (bounded), SIGKILL if need be
+#   json_get FILE FILTER           jq -r FILTER FILE
+# The trap removes $T (a private temporary directory under /dev/shm, same
+# file system as the segments, so `mv` keeps a segment's inode and lock),
+# kills every writer started here and removes their segments.
+cd "$(dirname "$0")/.." || exit 1
+VIEW=${VIEW:-viewer/perfmon-view}
+WRITER=${WRITER:-tests/bin/writer}
+FORGE=${FORGE:-tests/bin/forge_segment}
+TEST_FILE=${0##*/}
+n_ok=0
+n_fail=0
+writers=""
+T=$(mktemp -d /dev/shm/perfmon-e2e.XXXXXX) || { echo "FAIL - $TEST_FILE: mktemp"; exit 1; }
+unset PERFMON PERFMON_KEEP PERFMON_SHM_DIR PERFMON_SLOW_MS PERFMON_MAX_SERIES PERFMON_MAX_THREADS
+ulimit -c 0 2>/dev/null
+
+cleanup() {
+    for p in $writers; do
+        kill -KILL "$p" 2>/dev/null
+        rm -f "/dev/shm/perfmon.$p"
+    done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+t_ok() { echo "ok - $TEST_FILE: $1"; n_ok=$((n_ok + 1)); }
+t_fail() { echo "FAIL - $TEST_FILE: $1: $2"; n_fail=$((n_fail + 1)); }
+t_check() { # NAME WHY 'CONDITION': ok if the eval'd condition (a shell list) succeeds
+    if eval "$3"; then t_ok "$1"; else t_fail "$1" "$2"; fi
+}
+t_done() {
+    echo "# $TEST_FILE: $n_ok passed, $n_fail failed"
+    [ "$n_fail" -eq 0 ]
+    exit $?
+}
+
+# start_writer ARGS...: sets WPID (empty on failure)
+start_writer() {
+    "$WRITER" "$@" > "$T/writer.out" 2> "$T/writer.err" &
+    bgpid=$!
+    writers="$writers $bgpid"
+    WPID=""
+    i=0
+    while [ $i -lt 600 ]; do  # up to 60 s for big runs
+        WPID=$(head -n 1 "$T/writer.out" 2>/dev/null)
+        [ -n "$WPID" ] && break
+        kill -0 "$bgpid" 2>/dev/null || break
+        sleep 0.1
+        i=$((i + 1))
+    done
+    WPID=$(head -n 1 "$T/writer.out" 2>/dev/null)
+    [ "$WPID" = "$bgpid" ] || WPID=""
+}
+
+# run_writer ARGS...: foreground (--then exit|kill|abort); sets WPID
+run_writer() {
+    "$WRITER" "$@" > "$T/writer.out" 2> "$T/writer.err"
+    WRC=$?
+    WPID=$(head -n 1 "$T/writer.out" 2>/dev/null)
+    [ -n "$WPID" ] && writers="$writers $WPID"
+}
+
+stop_writer() {
+    kill -TERM "$1" 2>/dev/null
+    i=0
+    while kill -0 "$1" 2>/dev/null && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+    kill -KILL "$1" 2>/dev/null
+    wait "$1" 2>/dev/null
+}
+
+json_get() { jq -r "$2" "$1" 2>/dev/null; }
+
+command -v jq > /dev/null 2>&1 || { echo "FAIL - $TEST_FILE: jq is required (apt-get install jq)"; echo "# $TEST_FILE: 0 passed, 1 failed"; exit 1; }
+command -v timeout > /dev/null 2>&1 || { echo "FAIL - $TEST_FILE: timeout(1) is required"; echo "# $TEST_FILE: 0 passed, 1 failed"; exit 1; }
