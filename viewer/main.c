@@ -5,7 +5,7 @@
 
 static const char help_main[] =
     "usage: perfmon-view COMMAND [ARGS...]\n"
-    "       perfmon-view PID [NAME...]\n"
+    "       perfmon-view PID [NAME...] [-i S] [--once]   (the live dashboard)\n"
     "\n"
     "Reads the perfmon shared-memory segment of an instrumented process\n"
     "(/dev/shm/perfmon.<pid>, or $PERFMON_SHM_DIR/perfmon.<pid>) while it runs\n"
@@ -17,9 +17,14 @@ static const char help_main[] =
     "  export PID [--format json|csv] [-o FILE]\n"
     "                                machine-readable dump of every series\n"
     "  gc [--dry-run]                remove segments whose writer is gone\n"
+    "  top PID [NAME...] [-i S] [--once] [--no-color]\n"
+    "                                live dashboard (also a bare PID)\n"
+    "  watch PID [-i S] [-n N] [--format csv|json] [--series NAME...]\n"
+    "                                window figures, one line per interval\n"
     "  help COMMAND                  that command's help (also COMMAND --help)\n"
     "\n"
-    "A bare PID runs `stats PID` for now; it will become the live dashboard.\n"
+    "A bare PID runs the live dashboard (`top PID`); piped, it prints one\n"
+    "plain snapshot.\n"
     "\n"
     "options:\n"
     "  -h, --help      this help\n"
@@ -45,6 +50,8 @@ static const command commands[] = {
     { "stats", pmv_cmd_stats, pmv_help_stats },
     { "export", pmv_cmd_export, pmv_help_export },
     { "gc", pmv_cmd_gc, pmv_help_gc },
+    { "top", pmv_cmd_top, pmv_help_top },
+    { "watch", pmv_cmd_watch, pmv_help_watch },
 };
 
 static const command *find_command(const char *name)
@@ -78,8 +85,8 @@ int main(int argc, char **argv)
     }
     const command *c = find_command(cmd);
     if (c) return c->run(argc - 1, argv + 1);
-    if (cmd[0] >= '0' && cmd[0] <= '9') /* bare PID: stats for now */
-        return pmv_cmd_stats(argc, argv);
+    if (cmd[0] >= '0' && cmd[0] <= '9') /* bare PID: the live dashboard */
+        return pmv_cmd_top(argc, argv);
     if (cmd[0] == '-') return pmv_usage_error("unknown option '%s'", cmd);
     return pmv_usage_error("unknown command '%s'", cmd);
 }

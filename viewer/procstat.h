@@ -1,0 +1,52 @@
+/* procstat.h - the target's and the machine's resources, from /proc
+
+   Every field /proc may not give (another user's process without ptrace
+   rights hides /proc/PID/io and /proc/PID/fd; a kernel without a field)
+   stays "unknown": NAN for doubles, -1 for integers. Callers print those
+   as "-"; nothing here is an error. */
+#ifndef PMV_PROCSTAT_H
+#define PMV_PROCSTAT_H
+
+typedef struct pmv_proc {
+    int exists;           /* /proc/PID was there (a zombie counts: state 'Z') */
+    char state;           /* R, S, D, Z, ... or '?' */
+    char comm[32];
+    double t;             /* CLOCK_MONOTONIC seconds when sampled */
+    double utime, stime;  /* CPU seconds since the process started */
+    double start_s;       /* start time, seconds after boot */
+    double rss, vms, hwm; /* bytes: resident, virtual, peak resident (VmHWM) */
+    long threads, fds;
+    double rchar, wchar;  /* bytes passed through read()/write() and kin */
+    double read_bytes, write_bytes; /* bytes fetched from / sent to storage */
+} pmv_proc;
+
+typedef struct pmv_machine {
+    double t;
+    double cpu_busy, cpu_total; /* jiffies over all CPUs since boot (NAN: unknown) */
+    long ncpu;
+    double mem_total, mem_avail; /* bytes */
+} pmv_machine;
+
+/* Samples /proc/PID (stat, status, io, fd). Returns 1 if the process
+   exists, 0 if not (then everything is unknown). */
+int pmv_proc_sample(int pid, pmv_proc *out);
+
+/* Samples /proc/stat and /proc/meminfo. */
+void pmv_machine_sample(pmv_machine *out);
+
+/* Rates between two samples of one process (a before b). CPU in percent of
+   one core; I/O in bytes per second. Unknown: NAN. */
+typedef struct pmv_proc_rates {
+    double cpu_pct, user_pct, sys_pct;
+    double rchar_ps, wchar_ps;
+} pmv_proc_rates;
+void pmv_proc_rates_between(const pmv_proc *a, const pmv_proc *b, pmv_proc_rates *r);
+
+/* Averages since the process started (for a single sample). */
+void pmv_proc_rates_since_start(const pmv_proc *p, pmv_proc_rates *r);
+
+/* Busy share of all CPUs between two samples, percent (NAN: unknown).
+   a == NULL: since boot. */
+double pmv_machine_cpu_pct(const pmv_machine *a, const pmv_machine *b);
+
+#endif

@@ -1,0 +1,122 @@
+/* screen.c - frame buffer with column-aware clipping */
+#include "screen.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <stb_ds.h>
+
+static void raw(pmv_screen *s, const char *p, size_t n)
+{
+    if (n == 0) return;
+    size_t old = (size_t)arrlen(s->buf);
+    arrsetlen(s->buf, old + n);
+    memcpy(s->buf + old, p, n);
+}
+
+void pmv_scr_begin(pmv_screen *s, int width, int tty, int color)
+{
+    if (s->buf) stbds_header(s->buf)->length = 0; /* keep the capacity */
+    s->width = width;
+    s->tty = tty;
+    s->color = color && tty;
+    s->col = 0;
+    s->lines = 0;
+    if (tty) raw(s, "\033[H", 3);
+}
+
+int pmv_text_cols(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80) n++;
+    return n;
+}
+
+void pmv_scr_put(pmv_screen *s, const char *text)
+{
+    const char *p = text;
+    while (*p) {
+        if (s->width > 0 && s->col >= s->width) return;
+        size_t n = 1;
+        while (p[n] && ((unsigned char)p[n] & 0xC0) == 0x80) n++;
+        raw(s, p, n);
+        s->col++;
+        p += n;
+    }
+}
+
+void pmv_scr_printf(pmv_screen *s, const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    pmv_scr_put(s, line);
+}
+
+void pmv_scr_pad_to(pmv_screen *s, int c)
+{
+    while (s->col < c && (s->width <= 0 || s->col < s->width)) pmv_scr_put(s, " ");
+}
+
+void pmv_scr_cell(pmv_screen *s, const char *text, int w, char align)
+{
+    int n = pmv_text_cols(text);
+    if (n > w) {
+        /* copy w-1 columns, then the cut mark */
+        char tmp[1024];
+        size_t o = 0;
+        int c = 0;
+        for (const char *p = text; *p && o + 8 < sizeof tmp;) {
+            size_t k = 1;
+            while (p[k] && ((unsigned char)p[k] & 0xC0) == 0x80) k++;
+            if (c == w - 1) break;
+            memcpy(tmp + o, p, k);
+            o += k;
+            p += k;
+            c++;
+        }
+        if (w > 0) tmp[o++] = '~';
+        tmp[o] = '\0';
+        pmv_scr_put(s, tmp);
+        return;
+    }
+    int start = s->col;
+    if (align == 'r') pmv_scr_pad_to(s, start + w - n);
+    pmv_scr_put(s, text);
+    pmv_scr_pad_to(s, start + w);
+}
+
+void pmv_scr_sgr(pmv_screen *s, const char *attr)
+{
+    if (!s->color) return;
+    raw(s, "\033[", 2);
+    raw(s, attr, strlen(attr));
+    raw(s, "m", 1);
+}
+
+void pmv_scr_eol(pmv_screen *s)
+{
+    if (s->color) raw(s, "\033[0m", 4);
+    if (s->tty) raw(s, "\033[K\r\n", 5);
+    else raw(s, "\n", 1);
+    s->col = 0;
+    s->lines++;
+}
+
+const char *pmv_scr_end(pmv_screen *s, size_t *len)
+{
+    if (s->tty) raw(s, s->color ? "\033[0m\033[K\033[J" : "\033[K\033[J", s->color ? 10 : 6);
+    else if (s->col > 0) raw(s, "\n", 1);
+    *len = (size_t)arrlen(s->buf);
+    return s->buf;
+}
+
+void pmv_scr_free(pmv_screen *s)
+{
+    arrfree(s->buf);
+    s->buf = NULL;
+}
