@@ -31,7 +31,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 t_ok() { echo "ok - $TEST_FILE: $1"; n_ok=$((n_ok + 1)); }
-t_fail() { echo "FAIL - $TEST_FILE: $1: $2"; n_fail=$((n_fail + 1)); }
+t_fail() { echo "FAIL - $TEST_FILE: $1: $(printf "%s" "$2" | tr "\n" " ")"; n_fail=$((n_fail + 1)); }
 t_check() { # NAME WHY 'CONDITION': ok if the eval'd condition (a shell list) succeeds
     if eval "$3"; then t_ok "$1"; else t_fail "$1" "$2"; fi
 }
