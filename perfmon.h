@@ -356,7 +356,7 @@ static inline void pm__count(pm_id *site, const char *name, uint64_t n)
         pm__cell(row, id)->count += n;
         return;
     }
-    if (row == NULL && pm__state == PM__OFF) return;
+    if (row == NULL && PM__LOAD(&pm__state) == PM__OFF) return;
     pm__count_slow(site, name, n);
 }
 
@@ -370,7 +370,7 @@ static inline void pm__gauge(pm_id *site, const char *name, int64_t v, int add)
         else PM__STORE(g, (uint64_t)v);
         return;
     }
-    if (pm__tls_row == NULL && pm__state == PM__OFF) return;
+    if (pm__tls_row == NULL && PM__LOAD(&pm__state) == PM__OFF) return;
     pm__gauge_slow(site, name, v, add);
 }
 
@@ -403,7 +403,7 @@ static inline void pm__observe(pm_id *site, const char *name, pm_kind kind, pm_u
 {
     pm_shm_cell *row = pm__tls_row;
     if (PM__UNLIKELY(row == NULL || !pm__valid(id))) {
-        if (row == NULL && pm__state == PM__OFF) return;
+        if (row == NULL && PM__LOAD(&pm__state) == PM__OFF) return;
         row = pm__slow_row(site, name, kind, unit, &id);
         if (row == NULL) return;
     }
@@ -423,7 +423,7 @@ static inline pm_span pm__begin(pm_id *site, const char *name)
     s.failed = 0;
     s.start = 0;
     if (PM__UNLIKELY(!pm__valid(s.id))) {
-        if (pm__tls_row == NULL && pm__state == PM__OFF) return s;
+        if (pm__tls_row == NULL && PM__LOAD(&pm__state) == PM__OFF) return s;
         s.id = pm__resolve(site, name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS);
     }
     if (pm__valid(s.id)) s.start = pm__ticks();
@@ -550,15 +550,18 @@ static inline pm_result pm_benchmark(const char *n, void (*fn)(void *), void *ar
     return PM_ERR_DISABLED;
 }
 
-#define PM__UNUSED1(a)       ((void)sizeof(a))
-#define PM__UNUSED2(a, b)    ((void)sizeof(a), (void)sizeof(b))
+/* "Used" for every warning, evaluated never: the operands sit in the
+   untaken arm of a constant conditional. */
+#define PM__UNUSED1(a)       ((void)(0 ? ((void)(a), 0) : 0))
+#define PM__UNUSED2(a, b)    ((void)(0 ? ((void)(a), (void)(b), 0) : 0))
+#define PM__UNUSED3(a, b, c) ((void)(0 ? ((void)(a), (void)(b), (void)(c), 0) : 0))
 #define PM_COUNT(name, n)             PM__UNUSED2(name, n)
 #define PM_GAUGE_SET(name, v)         PM__UNUSED2(name, v)
 #define PM_GAUGE_ADD(name, d)         PM__UNUSED2(name, d)
 #define PM_RECORD(name, v)            PM__UNUSED2(name, v)
-#define PM_RECORD_UNIT(name, v, unit) ((void)sizeof(name), (void)sizeof(v), (void)sizeof(unit))
+#define PM_RECORD_UNIT(name, v, unit) PM__UNUSED3(name, v, unit)
 #define PM_RECORD_BYTES(name, v)      PM__UNUSED2(name, v)
-#define PM_DURATION(name, ns, ok)     ((void)sizeof(name), (void)sizeof(ns), (void)sizeof(ok))
+#define PM_DURATION(name, ns, ok)     PM__UNUSED3(name, ns, ok)
 #define PM_BEGIN(name)                (PM__UNUSED1(name), pm_begin_id(0))
 #define PM_END(s)                     PM__UNUSED1(s)
 #define PM_END_ERROR(s)               PM__UNUSED1(s)
@@ -1033,8 +1036,16 @@ static pm_result pm__create(uint32_t max_series, uint32_t max_threads, uint64_t 
     pm__g.fd = fd;
     if (flock(fd, LOCK_EX) != 0 || ftruncate(fd, (off_t)L.total_size) != 0) goto fail;
     if (pm__reserve(0, L.cells_off) != 0) { res = PM_ERR_NO_SPACE; goto fail; }
-    map = mmap(NULL, L.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (map == MAP_FAILED) goto fail;
+    {
+        /* Map through a second open file, not the locked one: a forked child
+           inherits the mapping, and would otherwise keep the lock (and the
+           parent's "alive" status) until it exits. */
+        int mfd = shm_open(pm__g.shm_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
+        if (mfd < 0) goto fail;
+        map = mmap(NULL, L.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+        close(mfd);
+        if (map == MAP_FAILED) goto fail;
+    }
 
     h = (pm_shm_header *)map;
     memcpy(h->magic, PM_SHM_MAGIC, 8);
@@ -1128,6 +1139,20 @@ static void pm__atfork_child(void)
 
 static void pm__atexit(void) { pm_shutdown(); }
 
+/* Fork handlers exist before pm__g.lock is first taken, so a fork() while
+   another thread initialises runs them (and never copies a held lock). */
+static void pm__register_fork_handlers(void)
+{
+    pthread_atfork(pm__atfork_prepare, pm__atfork_parent, pm__atfork_child);
+}
+
+static void pm__lock(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, pm__register_fork_handlers);
+    pthread_mutex_lock(&pm__g.lock);
+}
+
 static pm_result pm__init_locked(const pm_config *cfg)
 {
     static const pm_config none = { 0, 0, 0, 0.0, 0, PM_CLOCK_DEFAULT, NULL };
@@ -1178,7 +1203,6 @@ static pm_result pm__init_locked(const pm_config *cfg)
     if (r == PM_OK && !pm__g.once) {
         if (pthread_key_create(&pm__g.key, pm__thread_exit) != 0) r = PM_ERR_SHM;
         else {
-            pthread_atfork(pm__atfork_prepare, pm__atfork_parent, pm__atfork_child);
             atexit(pm__atexit);
             pm__g.once = 1;
         }
@@ -1196,7 +1220,7 @@ static int pm__ensure(void)
 {
     int st = __atomic_load_n(&pm__state, __ATOMIC_ACQUIRE);
     if (PM__LIKELY(st != PM__UNINIT)) return st;
-    pthread_mutex_lock(&pm__g.lock);
+    pm__lock();
     if (__atomic_load_n(&pm__state, __ATOMIC_ACQUIRE) == PM__UNINIT) pm__init_locked(NULL);
     st = __atomic_load_n(&pm__state, __ATOMIC_ACQUIRE);
     pthread_mutex_unlock(&pm__g.lock);
@@ -1206,7 +1230,7 @@ static int pm__ensure(void)
 pm_result pm_init(const pm_config *cfg)
 {
     pm_result r;
-    pthread_mutex_lock(&pm__g.lock);
+    pm__lock();
     if (pm__g.shut) r = PM_ERR_STATE;
     else if (PM__LOAD(&pm__state) == PM__UNINIT) r = pm__init_locked(cfg);
     else r = pm__g.result == PM_OK ? PM_ERR_ALREADY : pm__g.result;
@@ -1219,7 +1243,7 @@ static void pm__record_process_totals(void);
 void pm_shutdown(void)
 {
     if (PM__LOAD(&pm__state) == PM__ON && !pm__g.shut) pm__record_process_totals();
-    pthread_mutex_lock(&pm__g.lock);
+    pm__lock();
     if (!pm__g.shut && !pm__g.forked && pm__g.hdr && PM__LOAD(&pm__state) == PM__ON) {
         pm__g.hdr->end_realtime_ns = pm__real_ns();
         __atomic_store_n(&pm__g.hdr->state, PM_SHM_STATE_EXITED, __ATOMIC_RELEASE);
