@@ -21,6 +21,8 @@ static const char help_main[] =
     "                                live dashboard (also a bare PID)\n"
     "  watch PID [-i S] [-n N] [--format csv|json] [--series NAME...]\n"
     "                                window figures, one line per interval\n"
+    "  gate RULES [--runs N] [--baseline F] -- CMD | --pid PID\n"
+    "                                CI performance gate: rules -> exit 0/1\n"
     "  help COMMAND                  that command's help (also COMMAND --help)\n"
     "\n"
     "A bare PID runs the live dashboard (`top PID`); piped, it prints one\n"
@@ -36,7 +38,7 @@ static const char help_main[] =
     "\n"
     "exit status:\n"
     "  0  ok\n"
-    "  1  a check failed (reserved for future commands)\n"
+    "  1  a check failed (gate: a rule failed)\n"
     "  2  usage or input error: bad arguments, no or unreadable segment\n";
 
 typedef struct command {
@@ -52,6 +54,7 @@ static const command commands[] = {
     { "gc", pmv_cmd_gc, pmv_help_gc },
     { "top", pmv_cmd_top, pmv_help_top },
     { "watch", pmv_cmd_watch, pmv_help_watch },
+    { "gate", pmv_cmd_gate, pmv_help_gate },
 };
 
 static const command *find_command(const char *name)
