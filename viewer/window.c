@@ -27,17 +27,12 @@ static void fill_stats(pmv_win *w, uint64_t all_min, uint64_t all_max, int min_e
     w->p90 = pmv_percentile(w->bins, nb, w->hist_total, 0.90, lo, hi);
     w->p95 = pmv_percentile(w->bins, nb, w->hist_total, 0.95, lo, hi);
     w->p99 = pmv_percentile(w->bins, nb, w->hist_total, 0.99, lo, hi);
-    if (!max_exact) {
-        /* top of the highest non-empty bucket, within the all-time max */
-        uint32_t top = w->bins[nb - 1].index;
-        double v = (double)(pm_shm_hist_lower(top) + pm_shm_hist_width(top) - 1);
-        if (v > (double)all_max) v = (double)all_max;
-        w->max = v;
-    }
+    if (!max_exact) /* the top record's bucket, within 0.9% (see stats.h) */
+        w->max = pmv_percentile(w->bins, nb, w->hist_total, 1.0, lo, hi);
     if (!min_exact) {
-        double v = (double)pm_shm_hist_lower(w->bins[0].index);
-        if (v < (double)all_min) v = (double)all_min;
-        w->min = v;
+        /* rank 1: the bottom record's bucket */
+        double q1 = w->hist_total ? 1.0 / (double)w->hist_total : 1.0;
+        w->min = pmv_percentile(w->bins, nb, w->hist_total, q1, lo, hi);
     }
 }
 
