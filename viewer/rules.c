@@ -268,6 +268,26 @@ static int parse_line(ctx *c, const char *s, pmv_rule *r)
     long tl = series_token(s, n);
     if (tl < 0) return syntax(c, "unterminated label set or quoted value in '%s'", s);
     r->selector = dup_n(s, (size_t)tl);
+    /* blanks between label pairs are allowed: drop those outside quotes,
+       so the selector has one spelling (messages, baseline keys) */
+    {
+        char *w = r->selector;
+        int q = 0, br = 0;
+        for (char *rd = r->selector; *rd; rd++) {
+            if (q) {
+                if (*rd == '\\' && rd[1]) { *w++ = *rd++; *w++ = *rd; continue; }
+                if (*rd == '"') q = 0;
+            } else if (br) {
+                if (*rd == '"') q = 1;
+                else if (*rd == '}') br = 0;
+                else if (is_space(*rd)) continue;
+            } else if (*rd == '{') {
+                br = 1;
+            }
+            *w++ = *rd;
+        }
+        *w = '\0';
+    }
     char *raw = NULL;
     int has_brace = strchr(r->selector, '{') != NULL;
     int ok = pmv_labels_parse(r->selector, &r->base, &r->labels, &raw);
