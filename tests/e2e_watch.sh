@@ -1,0 +1,150 @@
+#!/bin/sh
+# e2e_watch.sh - `perfmon-view watch` against tests/bin/steady, a program
+# with a known steady rate: CSV and JSON lines parse, --count, --series,
+# window rates within 5% of the workload, exact window latencies, the last
+# line when the target exits, Ctrl-C, usage errors; and the one-shot plain
+# dashboard (`perfmon-view PID` piped).
+. "$(dirname "$0")/lib.sh"
+STEADY=${STEADY:-tests/bin/steady}
+
+# start_steady ARGS...: sets SPID (empty on failure)
+start_steady() {
+    "$STEADY" "$@" > "$T/steady.out" 2> "$T/steady.err" &
+    sp=$!
+    writers="$writers $sp"
+    SPID=""
+    i=0
+    while [ $i -lt 100 ] && [ -z "$SPID" ]; do
+        SPID=$(head -n 1 "$T/steady.out" 2>/dev/null)
+        kill -0 "$sp" 2>/dev/null || break
+        [ -n "$SPID" ] || sleep 0.05
+        i=$((i + 1))
+    done
+    [ "$SPID" = "$sp" ] || SPID=""
+}
+
+command -v python3 > /dev/null 2>&1 || { echo "FAIL - $TEST_FILE: python3 is required"; t_done; }
+
+start_steady --rate 2000 --timer-us 1000
+if [ -z "$SPID" ]; then
+    t_fail steady_start "steady did not start: $(cat "$T/steady.err")"
+    t_done
+fi
+
+# ---- CSV: 4 windows of 1 s; every row parses; rates within 5% of 2000/s
+timeout 30 "$VIEW" watch "$SPID" --interval 1 --count 4 > "$T/w.csv" 2> "$T/w.err"
+rc=$?
+t_check csv_exit_0 "rc=$rc: $(cat "$T/w.err")" '[ $rc = 0 ]'
+out=$(python3 - "$T/w.csv" <<'EOF' 2>&1
+import csv, sys
+rows = list(csv.DictReader(open(sys.argv[1])))
+want = ["time","pid","name","kind","unit","window_s","count","rate","errors","error_pct","slow",
+        "sum","mean","p50","p90","p95","p99","max","value","total"]
+assert list(rows[0].keys()) == want, list(rows[0].keys())
+ev = [r for r in rows if r["name"] == "steady.events"]
+tm = [r for r in rows if r["name"] == "steady.timer"]
+assert len(ev) == 4 and len(tm) == 4, (len(ev), len(tm))
+times = sorted(set(r["time"] for r in rows))
+assert len(times) == 4, times
+bad = []
+for r in ev + tm:
+    rate = float(r["rate"]); ws = float(r["window_s"]); n = int(r["count"])
+    assert abs(rate - n / ws) <= 1e-3 * rate + 1, r
+    if abs(rate - 2000) > 0.05 * 2000: bad.append(rate)
+assert not bad, "rates off by more than 5%%: %s" % bad
+for r in tm:
+    # every record is exactly 1 ms: window mean, p50 and p99 within 1%
+    for k in ("mean", "p50", "p99", "max"):
+        assert abs(float(r[k]) - 1e6) <= 0.01 * 1e6, (k, r[k])
+    # every 10th record fails
+    assert abs(float(r["error_pct"]) - 10) <= 1.0, r["error_pct"]
+lv = [r for r in rows if r["name"] == "steady.level"]
+assert lv and lv[0]["value"] == "7" and lv[0]["rate"] == "" and lv[0]["kind"] == "gauge", lv
+print("rates", " ".join("%.0f" % float(r["rate"]) for r in ev))
+EOF
+)
+t_check csv_rows_parse_and_rates_within_5pct "$out" '[ $? = 0 ] && echo "$out" | grep -q "^rates"'
+
+# ---- JSON: one object per line per interval, --series selects
+timeout 30 "$VIEW" watch "$SPID" -i 0.5 -n 3 --format json --series steady.events 'steady.h*' > "$T/w.json" 2> "$T/w.err"
+rc=$?
+out=$(python3 - "$T/w.json" <<'EOF' 2>&1
+import json, sys
+lines = open(sys.argv[1]).read().splitlines()
+assert len(lines) == 3, len(lines)
+for l in lines:
+    o = json.loads(l)
+    assert o["status"] == "alive" and o["process"] == "steady", o
+    assert 0.4 < o["window_s"] < 0.8, o["window_s"]
+    names = sorted(s["name"] for s in o["series"])
+    assert names == ["steady.events", "steady.hit"], names
+    ev = [s for s in o["series"] if s["name"] == "steady.events"][0]
+    assert ev["kind"] == "counter" and ev["p50"] is None and ev["errors"] is None, ev
+    assert abs(ev["rate"] - 2000) <= 0.05 * 2000, ev["rate"]
+    assert ev["value"] == ev["total"] and ev["value"] > 0
+print("ok")
+EOF
+)
+t_check json_lines_parse_series_filter "rc=$rc $out $(cat "$T/w.err")" '[ $rc = 0 ] && [ "$out" = ok ]'
+
+# ---- Ctrl-C stops it cleanly, with whole lines
+timeout 30 "$VIEW" watch "$SPID" -i 0.2 > "$T/int.csv" 2> "$T/w.err" &
+vp=$!
+i=0
+while [ $i -lt 100 ] && [ "$(wc -l < "$T/int.csv")" -lt 10 ]; do sleep 0.05; i=$((i + 1)); done
+kill -INT $vp
+wait $vp
+rc=$?
+last=$(tail -c 1 "$T/int.csv" | od -An -c | tr -d ' ')
+t_check ctrl_c_stops "rc=$rc last byte '$last' lines $(wc -l < "$T/int.csv")" '[ $rc = 0 ] && [ "$last" = "\\n" ] && [ "$(wc -l < "$T/int.csv")" -ge 10 ]'
+
+# ---- the one-shot plain dashboard: piped, no escape sequences, exit 0
+timeout 30 "$VIEW" "$SPID" > "$T/once.txt" 2> "$T/w.err"
+rc=$?
+esc=$(tr -dc '\033' < "$T/once.txt" | wc -c)
+t_check plain_snapshot_when_piped "rc=$rc esc=$esc: $(head -c 300 "$T/once.txt")" \
+    '[ $rc = 0 ] && [ "$esc" = 0 ] && grep -q "^steady pid $SPID  ALIVE" "$T/once.txt" && grep -q "^steady.timer " "$T/once.txt" && grep -q "^hit rate  steady 75.0%" "$T/once.txt"'
+timeout 30 "$VIEW" top "$SPID" --once --no-color steady.timer > "$T/once2.txt" 2> "$T/w.err"
+rc=$?
+n=$(grep -c "^steady\." "$T/once2.txt")
+t_check once_with_names "rc=$rc rows=$n" '[ $rc = 0 ] && [ "$n" = 1 ]'
+thr=$(awk '/^process/ { for (i = 1; i < NF; i++) if ($i == "threads") print $(i + 1) }' "$T/once.txt")
+t_check plain_snapshot_resources "threads '$thr'" '[ "$thr" = 1 ] && grep -q "^process  cpu [0-9.]*% (user" "$T/once.txt" && grep -q "^machine  cpu " "$T/once.txt"'
+stop_writer "$SPID"
+
+# ---- the target exits: one last line with its final values, then exit 0
+start_steady --rate 1000 --seconds 1.2
+if [ -n "$SPID" ]; then
+    timeout 30 "$VIEW" watch "$SPID" -i 0.5 --format json --series steady.events > "$T/end.json" 2> "$T/w.err"
+    rc=$?
+    out=$(python3 - "$T/end.json" <<'EOF' 2>&1
+import json, sys
+objs = [json.loads(l) for l in open(sys.argv[1]).read().splitlines()]
+assert 2 <= len(objs) <= 4, len(objs)
+assert all(o["status"] == "alive" for o in objs[:-1]), [o["status"] for o in objs]
+assert objs[-1]["status"] == "exited", objs[-1]["status"]
+total = objs[-1]["series"][0]["total"]
+assert sum(o["series"][0]["count"] for o in objs) <= total
+assert abs(total - 1200) <= 60, total
+print("ok")
+EOF
+)
+    t_check stops_after_target_exit "rc=$rc $out $(cat "$T/w.err")" '[ $rc = 0 ] && [ "$out" = ok ]'
+else
+    t_fail stops_after_target_exit "steady did not start"
+fi
+
+# ---- usage errors
+"$VIEW" watch > /dev/null 2>&1; r1=$?
+"$VIEW" watch 1 --format xml > /dev/null 2>&1; r2=$?
+"$VIEW" watch 1 --interval 0 > /dev/null 2>&1; r3=$?
+"$VIEW" watch 1 --count 0 > /dev/null 2>&1; r4=$?
+"$VIEW" watch 999999999 -n 1 > /dev/null 2> "$T/e"; r5=$?
+t_check usage_errors "$r1 $r2 $r3 $r4 $r5 $(cat "$T/e")" '[ "$r1$r2$r3$r4$r5" = 22222 ] && grep -q "no segment" "$T/e"'
+"$VIEW" top 1 -i abc > /dev/null 2>&1; r1=$?
+"$VIEW" 999999999 --once > /dev/null 2>&1; r2=$?
+"$VIEW" watch --help | grep -q "^usage: perfmon-view watch"; r3=$?
+"$VIEW" help top | grep -q "^keys:"; r4=$?
+t_check top_usage_and_help "$r1 $r2 $r3 $r4" '[ "$r1$r2$r3$r4" = 2200 ]'
+
+t_done
