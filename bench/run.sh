@@ -8,7 +8,7 @@ check=0
 [ "$1" = "--check" ] && check=1
 cd "$(dirname "$0")/.." || exit 2
 out=bench/bin/last.txt
-: > "$out"
+: > "$out" 2>/dev/null || out=/dev/null
 cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
 {
     echo "perfmon benchmarks - $(date -u '+%Y-%m-%d %H:%M UTC')"
@@ -18,10 +18,12 @@ cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)
     echo
 } | tee -a "$out"
 missed=0 failed=0
+part=$(mktemp) || exit 2   # outside the tree: a `make clean` meanwhile must not eat it
+trap 'rm -f "$part"' EXIT
 run() {
-    "$@" > bench/bin/part.txt 2>&1
+    "$@" > "$part" 2>&1
     rc=$?
-    cat bench/bin/part.txt | tee -a "$out"
+    tee -a "$out" < "$part"
     case $rc in
         0) ;;
         1) missed=$((missed + 1)) ;;
@@ -38,7 +40,6 @@ run bench/bin/peers
 run bench/bin/reader viewer/perfmon-view
 run bench/bin/memory
 run bench/bin/accuracy
-rm -f bench/bin/part.txt
 echo | tee -a "$out"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); $missed part(s) missed a goal beyond its margin, $failed failed to run" | tee -a "$out"
 [ $failed -gt 0 ] && exit 2

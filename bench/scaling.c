@@ -12,12 +12,11 @@
    "cpu/op" is thread CPU time per op relative to one thread: 1.00x means no
    contention at all, whatever the other load on the machine.
 
-   The goal (2 threads on one series >= 1.8x one thread) is checked twice:
-   on wall-clock throughput, with a noise margin of max(0.1, 1.9 - the
-   private floor's own 2-thread ratio) (perfmon cannot scale better than the
-   cores it is given: other jobs on this 2-core machine take some), and on
-   CPU time, 2 / cpu-per-op ratio: the scaling two free cores would give,
-   which only contention between the two threads can lower (margin 0.1). */
+   The goal (2 threads on one series >= 1.8x one thread) is gated on CPU
+   time: 2 / cpu-per-op ratio, the scaling two free cores would give, which
+   only contention between the threads can lower (margin 0.1). The
+   wall-clock ratio is shown beside the private floor's, not gated: with
+   other jobs on this 2-core machine its spread is 1.0x .. 2.2x. */
 #define PERFMON_IMPLEMENTATION
 #include "perfmon.h"
 #include "bench.h"
@@ -169,9 +168,8 @@ int main(void)
             snprintf(base, sizeof base, "1 thread %.0f M/s", o1.med / 1e6);
             snprintf(fig, sizeof fig, "%.2fx [%.2f .. %.2f] cpu/op %.2fx", q.med, q.lo, q.hi, c.med);
             if (k == K_ONE && tcounts[i] == 2) {
-                double margin = 1.9 - floor2 > 0.1 ? 1.9 - floor2 : 0.1;
-                snprintf(goal, sizeof goal, ">= 1.8x (margin %.2f: floor %.2fx) %s", margin, floor2,
-                         bench_goal(q.med, 0, 1.8, margin));
+                snprintf(goal, sizeof goal, ">= 1.8x: %s, floor %.2fx (gated by CPU time)",
+                         q.med >= 1.8 ? "ok" : "under", floor2);
             }
             bench_row(what, subj, base, fig, goal);
             if (k == K_ONE && tcounts[i] == 2) {
