@@ -71,6 +71,8 @@ static void test_delta_count_rate_mean(void)
     CHECK_NEAR(w.p50, 100.0, 1e-9);
     CHECK_EQ_U64(w.hist_total, 50);
     pmv_win_clear(&w);
+    arrfree(a.bins);
+    arrfree(b.bins);
 }
 
 /* The window's percentiles come from bucket differences: the old slow

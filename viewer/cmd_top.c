@@ -288,7 +288,7 @@ static void put_header(top *T, const pmv_win *wins)
         pmv_scr_put(S, "hit rate");
         pmv_scr_sgr(S, "0");
         for (ptrdiff_t i = 0; i < arrlen(ratios); i++) {
-            char nm[256];
+            char nm[sizeof ratios[i].name];
             pmv_scr_printf(S, "  %s %s", safe_name(ratios[i].name, nm, sizeof nm),
                            fmt_pct(T->total_mode || !T->tty ? ratios[i].total_pct : ratios[i].window_pct, a, sizeof a));
             if (T->tty && !T->total_mode) pmv_scr_printf(S, " (all %s)", fmt_pct(ratios[i].total_pct, b, sizeof b));

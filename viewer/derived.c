@@ -37,12 +37,12 @@ pmv_ratio *pmv_find_ratios(const pmv_win *wins, ptrdiff_t n)
         const pmv_series *h = wins[i].s;
         if (h->kind != PM_SHM_KIND_COUNTER) continue;
         for (size_t p = 0; p < sizeof pairs / sizeof pairs[0]; p++) {
-            char prefix[200], lab_h[200];
+            char prefix[PM_SHM_NAME_MAX + 2], lab_h[PM_SHM_NAME_MAX + 2];
             if (!split(h, pairs[p][0], prefix, sizeof prefix)) continue;
             label_part(h, lab_h, sizeof lab_h);
             for (ptrdiff_t j = 0; j < n; j++) {
                 const pmv_series *m = wins[j].s;
-                char mprefix[200], lab_m[200];
+                char mprefix[PM_SHM_NAME_MAX + 2], lab_m[PM_SHM_NAME_MAX + 2];
                 if (m->kind != PM_SHM_KIND_COUNTER || !split(m, pairs[p][1], mprefix, sizeof mprefix)) continue;
                 label_part(m, lab_m, sizeof lab_m);
                 if (strcmp(prefix, mprefix) != 0 || strcmp(lab_h, lab_m) != 0) continue;

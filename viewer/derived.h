@@ -11,7 +11,7 @@
 #include "window.h"
 
 typedef struct pmv_ratio {
-    char name[256];       /* "cache" or "dns{zone=\"a\"}" */
+    char name[2 * PM_SHM_NAME_MAX + 8]; /* "cache" or "dns{zone=\"a\"}" */
     double window_pct;    /* NAN when the window had neither */
     double total_pct;     /* NAN when neither ever counted */
     double window_rate;   /* (hit + miss) per second over the window */
