@@ -306,8 +306,8 @@ uint64_t pm__hist_attach(pm_shm_cell *c);
 void     pm__drop_hist(void);
 void     pm__drop_id(pm_id id);
 uint64_t pm__clock_fallback(void);
-void     pm__count_slow(pm_id *site, const char *name, uint64_t n);
-void     pm__gauge_slow(pm_id *site, const char *name, int64_t v, int add);
+void     pm__count_slow(pm_id *site, const char *name, pm_id id, uint64_t n);
+void     pm__gauge_slow(pm_id *site, const char *name, pm_id id, int64_t v, int add);
 
 static inline int pm__valid(pm_id id) { return (int32_t)id > 0; }
 static inline pm_id pm__id_of(uint32_t index) { return (index + 1u) * PM_SHM_CELL_SIZE; }
@@ -348,21 +348,19 @@ static inline uint64_t pm__ticks_to_ns(uint64_t d)
    compiles to one add-to-memory, whose aligned 64-bit store the reader
    process sees whole. (A relaxed atomic load + store pair costs 1.5x more:
    compilers do not fuse it.) */
-static inline void pm__count(pm_id *site, const char *name, uint64_t n)
+static inline void pm__count(pm_id *site, const char *name, pm_id id, uint64_t n)
 {
     pm_shm_cell *row = pm__tls_row;
-    pm_id id = PM__LOAD(site);
     if (PM__LIKELY(row != NULL && pm__valid(id))) {
         pm__cell(row, id)->count += n;
         return;
     }
     if (row == NULL && PM__LOAD(&pm__state) == PM__OFF) return;
-    pm__count_slow(site, name, n);
+    pm__count_slow(site, name, id, n);
 }
 
-static inline void pm__gauge(pm_id *site, const char *name, int64_t v, int add)
+static inline void pm__gauge(pm_id *site, const char *name, pm_id id, int64_t v, int add)
 {
-    pm_id id = PM__LOAD(site);
     /* the row check proves the segment is this process's (see fork) */
     if (PM__LIKELY(pm__tls_row != NULL && pm__valid(id))) {
         uint64_t *g = &pm__series[pm__index_of(id)].gauge;
@@ -371,7 +369,7 @@ static inline void pm__gauge(pm_id *site, const char *name, int64_t v, int add)
         return;
     }
     if (pm__tls_row == NULL && PM__LOAD(&pm__state) == PM__OFF) return;
-    pm__gauge_slow(site, name, v, add);
+    pm__gauge_slow(site, name, id, v, add);
 }
 
 /* Timer or distribution value into this thread's cell, inside its seqlock. */
@@ -442,9 +440,9 @@ static inline void pm__end(pm_span s, int ok)
 }
 
 /* By id (from pm_lookup): same paths as the macros, without a call site. */
-static inline void pm_count_id(pm_id id, uint64_t n)     { pm_id s = id; pm__count(&s, NULL, n); }
-static inline void pm_gauge_set_id(pm_id id, int64_t v)  { pm_id s = id; pm__gauge(&s, NULL, v, 0); }
-static inline void pm_gauge_add_id(pm_id id, int64_t d)  { pm_id s = id; pm__gauge(&s, NULL, d, 1); }
+static inline void pm_count_id(pm_id id, uint64_t n)     { pm__count(NULL, NULL, id, n); }
+static inline void pm_gauge_set_id(pm_id id, int64_t v)  { pm__gauge(NULL, NULL, id, v, 0); }
+static inline void pm_gauge_add_id(pm_id id, int64_t d)  { pm__gauge(NULL, NULL, id, d, 1); }
 static inline void pm_record_id(pm_id id, int64_t v)
 {
     pm__observe(NULL, NULL, PM_KIND_DISTRIBUTION, PM_UNIT_NONE, id, v < 0 ? 0u : (uint64_t)v, 0);
@@ -459,9 +457,9 @@ static inline pm_span pm_begin_id(pm_id id)
 /* Each macro owns a static id for its call site. */
 #define PM__SITE_STMT(call) do { static pm_id pm__site_; call; } while (0)
 
-#define PM_COUNT(name, n)        PM__SITE_STMT(pm__count(&pm__site_, (name), (uint64_t)(n)))
-#define PM_GAUGE_SET(name, v)    PM__SITE_STMT(pm__gauge(&pm__site_, (name), (int64_t)(v), 0))
-#define PM_GAUGE_ADD(name, d)    PM__SITE_STMT(pm__gauge(&pm__site_, (name), (int64_t)(d), 1))
+#define PM_COUNT(name, n)        PM__SITE_STMT(pm__count(&pm__site_, (name), PM__LOAD(&pm__site_), (uint64_t)(n)))
+#define PM_GAUGE_SET(name, v)    PM__SITE_STMT(pm__gauge(&pm__site_, (name), PM__LOAD(&pm__site_), (int64_t)(v), 0))
+#define PM_GAUGE_ADD(name, d)    PM__SITE_STMT(pm__gauge(&pm__site_, (name), PM__LOAD(&pm__site_), (int64_t)(d), 1))
 #define PM_RECORD(name, v)       PM__SITE_STMT(pm__record(&pm__site_, (name), PM_UNIT_NONE, (int64_t)(v)))
 #define PM_RECORD_UNIT(name, v, unit) PM__SITE_STMT(pm__record(&pm__site_, (name), (unit), (int64_t)(v)))
 #define PM_RECORD_BYTES(name, v) PM_RECORD_UNIT(name, v, PM_UNIT_BYTES)
@@ -641,7 +639,7 @@ static struct {
     char            path[64];
 } pm__g = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, 0, -1, 0, 0, 0, 0, PM_OK, 0, "", "" };
 
-static __thread struct { pm_id id; uint64_t start; } pm__timer_stack[PM__TIMER_STACK];
+static __thread struct { const char *name; pm_id id; uint64_t start; } pm__timer_stack[PM__TIMER_STACK];
 static __thread int pm__timer_depth;
 
 const char *pm_result_str(pm_result r)
@@ -885,8 +883,9 @@ static pm_id pm__find_or_add(const char *name, pm_kind kind, pm_unit unit)
 {
     pm_shm_header *h = pm__g.hdr;
     size_t len = strnlen(name, PM_SHM_NAME_MAX);
-    if (len == 0 || len >= PM_SHM_NAME_MAX || !pm__name_ok(name, len))
-        return pm__drop_code(PM__DROP_BAD_NAME);
+    if (len == 0 || len >= PM_SHM_NAME_MAX) return pm__drop_code(PM__DROP_BAD_NAME);
+    /* A name already in the registry was valid when it was registered, so
+       only a name about to be registered is checked. */
     uint64_t hv = pm_shm_hash(name, len);
     uint32_t mask = h->hash_capacity - 1u, i = (uint32_t)hv & mask;
     for (uint32_t probes = 0; probes < h->hash_capacity;) {
@@ -897,6 +896,7 @@ static pm_id pm__find_or_add(const char *name, pm_kind kind, pm_unit unit)
             if (v == PM_SHM_HASH_CLAIMING) return pm__drop_code(PM__DROP_FULL);
         }
         if (v == 0) {
+            if (!pm__name_ok(name, len)) return pm__drop_code(PM__DROP_BAD_NAME);
             if (__atomic_load_n(&h->series_count, __ATOMIC_RELAXED) >= h->max_series)
                 return pm__drop_code(PM__DROP_FULL);
             uint32_t expect = 0;
@@ -1281,17 +1281,15 @@ pm_shm_cell *pm__slow_row(pm_id *site, const char *name, pm_kind kind, pm_unit u
     return pm__tls_row ? pm__tls_row : pm__attach();
 }
 
-void pm__count_slow(pm_id *site, const char *name, uint64_t n)
+void pm__count_slow(pm_id *site, const char *name, pm_id id, uint64_t n)
 {
-    pm_id id = PM__LOAD(site);
     pm_shm_cell *row = pm__slow_row(site, name, PM_KIND_COUNTER, PM_UNIT_NONE, &id);
     if (!row) return;
     pm__cell(row, id)->count += n;
 }
 
-void pm__gauge_slow(pm_id *site, const char *name, int64_t v, int add)
+void pm__gauge_slow(pm_id *site, const char *name, pm_id id, int64_t v, int add)
 {
-    pm_id id = PM__LOAD(site);
     if (!pm__slow_row(site, name, PM_KIND_GAUGE, PM_UNIT_NONE, &id)) return;
     uint64_t *g = &pm__series[pm__index_of(id)].gauge;
     if (add) __atomic_fetch_add(g, (uint64_t)v, __ATOMIC_RELAXED);
@@ -1305,9 +1303,9 @@ pm_id pm_lookup(const char *name, pm_kind kind, pm_unit unit)
     return pm__resolve(NULL, name, kind, unit);
 }
 
-void pm_count(const char *name, uint64_t n)     { pm_id s = 0; pm__count(&s, name, n); }
-void pm_gauge_set(const char *name, int64_t v)  { pm_id s = 0; pm__gauge(&s, name, v, 0); }
-void pm_gauge_add(const char *name, int64_t d)  { pm_id s = 0; pm__gauge(&s, name, d, 1); }
+void pm_count(const char *name, uint64_t n)     { pm__count(NULL, name, 0, n); }
+void pm_gauge_set(const char *name, int64_t v)  { pm__gauge(NULL, name, 0, v, 0); }
+void pm_gauge_add(const char *name, int64_t d)  { pm__gauge(NULL, name, 0, d, 1); }
 void pm_record(const char *name, int64_t value) { pm_id s = 0; pm__record(&s, name, PM_UNIT_NONE, value); }
 
 void pm_record_duration(const char *name, uint64_t ns, int ok)
@@ -1318,33 +1316,46 @@ void pm_record_duration(const char *name, uint64_t ns, int ok)
 
 void pm_timer_start(const char *name)
 {
-    pm_id s = 0;
-    pm_span sp = pm__begin(&s, name);
+    pm_id site = 0;
+    pm_span sp = pm__begin(&site, name);
     if (!pm__valid(sp.id)) {
         if (sp.id >= PM__ID_DROP_BASE) pm__drop_id(sp.id);
         return;
     }
     if (pm__timer_depth == PM__TIMER_STACK) { pm__drop(NULL); return; }
+    pm__timer_stack[pm__timer_depth].name = name;
     pm__timer_stack[pm__timer_depth].id = sp.id;
     pm__timer_stack[pm__timer_depth].start = sp.start;
     pm__timer_depth++;
 }
 
+/* The innermost running timer started with this name: by pointer first
+   (the usual case: the same literal), else by looking the name up. */
+static int pm__timer_find(const char *name)
+{
+    int i;
+    for (i = pm__timer_depth - 1; i >= 0; i--)
+        if (pm__timer_stack[i].name == name) return i;
+    pm_id id = pm__resolve(NULL, name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS);
+    for (i = pm__timer_depth - 1; i >= 0; i--)
+        if (pm__timer_stack[i].id == id) return i;
+    return -1;
+}
+
 double pm_timer_stop(const char *name)
 {
+    if (pm__timer_depth == 0) return -1.0;          /* also the PERFMON=0 case */
     uint64_t t1 = pm__ticks();
-    pm_id id = pm__resolve(NULL, name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS);
-    for (int i = pm__timer_depth - 1; i >= 0; i--) {
-        if (pm__timer_stack[i].id != id) continue;
-        uint64_t t0 = pm__timer_stack[i].start;
-        uint64_t ns = t1 > t0 ? pm__ticks_to_ns(t1 - t0) : 0u;
-        memmove(&pm__timer_stack[i], &pm__timer_stack[i + 1],
-                (size_t)(pm__timer_depth - 1 - i) * sizeof pm__timer_stack[0]);
-        pm__timer_depth--;
-        pm__observe(NULL, NULL, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, id, ns, 0);
-        return (double)ns / 1e9;
-    }
-    return -1.0;
+    int i = pm__timer_find(name);
+    if (i < 0) return -1.0;
+    pm_id id = pm__timer_stack[i].id;
+    uint64_t t0 = pm__timer_stack[i].start;
+    uint64_t ns = t1 > t0 ? pm__ticks_to_ns(t1 - t0) : 0u;
+    memmove(&pm__timer_stack[i], &pm__timer_stack[i + 1],
+            (size_t)(pm__timer_depth - 1 - i) * sizeof pm__timer_stack[0]);
+    pm__timer_depth--;
+    pm__observe(NULL, NULL, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, id, ns, 0);
+    return (double)ns / 1e9;
 }
 
 void pm_set_slow_threshold_ms(const char *name, double ms)
