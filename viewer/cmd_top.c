@@ -435,30 +435,19 @@ static void render(top *T)
                 pmv_scr_put(S, "target exited: final values  ");
                 pmv_scr_sgr(S, "0");
             }
-            pmv_scr_sgr(S, "7");
-            pmv_scr_put(S, "q");
-            pmv_scr_sgr(S, "0");
-            pmv_scr_put(S, " quit ");
-            pmv_scr_sgr(S, "7");
-            pmv_scr_put(S, "p");
-            pmv_scr_sgr(S, "0");
-            pmv_scr_put(S, T->paused ? " resume " : " pause ");
-            pmv_scr_sgr(S, "7");
-            pmv_scr_put(S, "s");
-            pmv_scr_sgr(S, "0");
-            pmv_scr_put(S, " sort ");
-            pmv_scr_sgr(S, "7");
-            pmv_scr_put(S, "w");
-            pmv_scr_sgr(S, "0");
-            pmv_scr_put(S, T->total_mode ? " window " : " since start ");
-            pmv_scr_sgr(S, "7");
-            pmv_scr_put(S, "/");
-            pmv_scr_sgr(S, "0");
-            pmv_scr_put(S, " filter ");
-            pmv_scr_sgr(S, "7");
-            pmv_scr_put(S, "?");
-            pmv_scr_sgr(S, "0");
-            pmv_scr_put(S, " help");
+            static const char *const keys[][2] = {
+                { "q", "quit" }, { "p", NULL }, { "s", "sort" }, { "w", NULL }, { "/", "filter" }, { "?", "help" },
+            };
+            for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+                const char *what = keys[k][1];
+                if (keys[k][0][0] == 'p') what = T->paused ? "resume" : "pause";
+                if (keys[k][0][0] == 'w') what = T->total_mode ? "window" : "since start";
+                if (k) pmv_scr_put(S, "  ");
+                pmv_scr_sgr(S, "7");
+                pmv_scr_put(S, keys[k][0]);
+                pmv_scr_sgr(S, "0");
+                pmv_scr_printf(S, " %s", what);
+            }
             if (T->filter[0]) pmv_scr_printf(S, "  filter \"%s\"", T->filter);
             if (nsel > 0) pmv_scr_printf(S, "  rows %d-%d of %d", T->scroll + 1,
                                          T->scroll + body < nsel ? T->scroll + body : nsel, nsel);
