@@ -307,12 +307,25 @@ static inline int pm_shm_layout(uint32_t max_series, uint32_t max_threads,
     return 0;
 }
 
-/* 64-bit FNV-1a of a name: the key of the writer's hash index. */
+/* 64-bit hash of a name, the key of the writer's hash index: the name is
+   taken eight bytes at a time, each word read little-endian (the last one
+   zero-padded), each folded in by xor, multiply and shift, then mixed. */
 static inline uint64_t pm_shm_hash(const char *s, size_t n)
 {
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++) { h ^= (unsigned char)s[i]; h *= 1099511628211ull; }
-    return h;
+    const uint64_t k = 0xC2B2AE3D27D4EB4Full;
+    uint64_t h = 0x9E3779B97F4A7C15ull ^ ((uint64_t)n * k);
+    size_t i = 0;
+    for (;; i += 8) {
+        uint64_t w = 0;
+        size_t len = n - i < 8 ? n - i : 8;
+        for (size_t b = len; b > 0; b--) w = (w << 8) | (unsigned char)s[i + b - 1];
+        h = (h ^ w) * k;
+        h ^= h >> 29;
+        if (len < 8) break;
+    }
+    h ^= h >> 32;
+    h *= 0xFF51AFD7ED558CCDull;
+    return h ^ (h >> 29);
 }
 
 /* Bucket of value v: exact for v < 128; above, the top 7 significant bits
