@@ -313,6 +313,7 @@ static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_serie
                      uint64_t *dense, uint32_t torn_before, char *why, size_t len)
 {
     int has_min = 0, hist_any = 0;
+    uint32_t dense_lo = 0, dense_hi = 0;   /* the buckets any cell can have touched */
     for (uint32_t t = 0; t < h->threads_used; t++) {
         const pm_shm_cell *c = (const pm_shm_cell *)(map + h->cells_off +
             ((uint64_t)t * h->max_series + s->index) * PM_SHM_CELL_SIZE);
@@ -344,10 +345,12 @@ static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_serie
         uint32_t lo = pm_shm_hist_index(lo_v), hi = pm_shm_hist_index(hi_v);
         const uint64_t *b = (const uint64_t *)(map + cc.hist_off);
         for (uint32_t i = lo; i <= hi; i++) dense[i] += load64(&b[i]);
+        if (!hist_any || lo < dense_lo) dense_lo = lo;
+        if (!hist_any || hi > dense_hi) dense_hi = hi;
         hist_any = 1;
     }
     if (hist_any) {
-        for (uint32_t i = 0; i < PM_SHM_HIST_BUCKETS; i++) {
+        for (uint32_t i = dense_lo; i <= dense_hi; i++) {
             if (!dense[i]) continue;
             pmv_bin bin = { i, dense[i] };
             arrput(s->bins, bin);
