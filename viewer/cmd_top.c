@@ -302,25 +302,34 @@ static void put_row(top *T, const pmv_win *w, const int on[C_N], int name_w)
 {
     pmv_screen *S = &T->scr;
     const pmv_series *s = w->s;
-    char cell[C_N][64];
+    char cell[C_N][PM_SHM_NAME_MAX];
     for (int c = 0; c < C_N; c++) strcpy(cell[c], "-");
-    safe_name(s->name, cell[C_NAME], sizeof cell[C_NAME]);
+    char full[PM_SHM_NAME_MAX];
+    safe_name(s->name, full, sizeof full);
+    size_t fl = strlen(full);
+    if (T->tty && name_w >= 8 && fl > (size_t)name_w && (size_t)name_w < sizeof cell[C_NAME]) {
+        /* keep both ends: label sets differ at the end, names at the start */
+        size_t tail = (size_t)(name_w - 1) / 2, head = (size_t)name_w - 1 - tail;
+        snprintf(cell[C_NAME], sizeof cell[C_NAME], "%.*s~%s", (int)head, full, full + fl - tail);
+    } else {
+        snprintf(cell[C_NAME], sizeof cell[C_NAME], "%s", full);
+    }
     int timed = s->kind == PM_SHM_KIND_TIMER || s->kind == PM_SHM_KIND_DISTRIBUTION;
-    if (s->kind != PM_SHM_KIND_GAUGE && !isnan(w->rate)) pmv_fmt_count(w->rate, cell[C_RATE], 64);
-    if (s->kind == PM_SHM_KIND_GAUGE) fmt_val(s, (double)s->gauge, cell[C_COUNT], 64);
-    else if (s->kind == PM_SHM_KIND_COUNTER) pmv_fmt_count((double)s->count, cell[C_COUNT], 64);
-    else pmv_fmt_count((double)s->count, cell[C_COUNT], 64);
+    if (s->kind != PM_SHM_KIND_GAUGE && !isnan(w->rate)) pmv_fmt_count(w->rate, cell[C_RATE], sizeof cell[0]);
+    if (s->kind == PM_SHM_KIND_GAUGE) fmt_val(s, (double)s->gauge, cell[C_COUNT], sizeof cell[0]);
+    else if (s->kind == PM_SHM_KIND_COUNTER) pmv_fmt_count((double)s->count, cell[C_COUNT], sizeof cell[0]);
+    else pmv_fmt_count((double)s->count, cell[C_COUNT], sizeof cell[0]);
     if (s->kind == PM_SHM_KIND_TIMER) {
-        fmt_pct(w->err_pct, cell[C_ERR], 64);
-        pmv_fmt_count((double)w->slow, cell[C_SLOW], 64);
-        fmt_val(s, (double)w->sum, cell[C_TIME], 64);
+        fmt_pct(w->err_pct, cell[C_ERR], sizeof cell[0]);
+        pmv_fmt_count((double)w->slow, cell[C_SLOW], sizeof cell[0]);
+        fmt_val(s, (double)w->sum, cell[C_TIME], sizeof cell[0]);
     }
     if (timed) {
-        fmt_val(s, w->mean, cell[C_MEAN], 64);
-        fmt_val(s, w->p50, cell[C_P50], 64);
-        fmt_val(s, w->p95, cell[C_P95], 64);
-        fmt_val(s, w->p99, cell[C_P99], 64);
-        fmt_val(s, w->max, cell[C_MAX], 64);
+        fmt_val(s, w->mean, cell[C_MEAN], sizeof cell[0]);
+        fmt_val(s, w->p50, cell[C_P50], sizeof cell[0]);
+        fmt_val(s, w->p95, cell[C_P95], sizeof cell[0]);
+        fmt_val(s, w->p99, cell[C_P99], sizeof cell[0]);
+        fmt_val(s, w->max, cell[C_MAX], sizeof cell[0]);
     }
     const hist_entry *e = T->tty ? shgetp_null(T->hist, s->name) : NULL;
     int trend = 2;
@@ -330,7 +339,7 @@ static void put_row(top *T, const pmv_win *w, const int on[C_N], int name_w)
     } else {
         cell[C_SPARK][0] = '\0';
     }
-    snprintf(cell[C_TREND], 64, "%s", e && e->value.n > 1 ? pmv_trend_glyph(trend) : " ");
+    snprintf(cell[C_TREND], sizeof cell[0], "%s", e && e->value.n > 1 ? pmv_trend_glyph(trend) : " ");
 
     for (int c = 0; c < C_N; c++) {
         if (!on[c]) continue;
@@ -371,6 +380,7 @@ static void render(top *T)
     if (T->tty) pmv_term_size(&T->rows, &T->cols);
     pmv_screen *S = &T->scr;
     pmv_scr_begin(S, T->cols, T->tty, T->color);
+    if (T->tty) S->rows = T->rows;
     const pmv_win *wins = T->tty && !T->total_mode && T->L.have_prev ? T->win : T->tot;
     put_header(T, wins);
 

@@ -23,6 +23,7 @@ void pmv_scr_begin(pmv_screen *s, int width, int tty, int color)
     s->color = color && tty;
     s->col = 0;
     s->lines = 0;
+    s->rows = 0;
     if (tty) raw(s, "\033[H", 3);
 }
 
@@ -37,6 +38,7 @@ int pmv_text_cols(const char *s)
 void pmv_scr_put(pmv_screen *s, const char *text)
 {
     const char *p = text;
+    if (s->rows > 0 && s->lines >= s->rows) return;
     while (*p) {
         if (s->width > 0 && s->col >= s->width) return;
         size_t n = 1;
@@ -100,6 +102,13 @@ void pmv_scr_sgr(pmv_screen *s, const char *attr)
 
 void pmv_scr_eol(pmv_screen *s)
 {
+    if (s->rows > 0 && s->lines >= s->rows - 1) {
+        /* the bottom line, or past it: no newline, the screen must not scroll */
+        if (s->lines == s->rows - 1) raw(s, s->color ? "\033[0m\033[K" : "\033[K", s->color ? 7 : 3);
+        s->col = 0;
+        s->lines++;
+        return;
+    }
     if (s->color) raw(s, "\033[0m", 4);
     if (s->tty) raw(s, "\033[K\r\n", 5);
     else raw(s, "\n", 1);

@@ -17,6 +17,8 @@ typedef struct pmv_screen {
     int color;      /* SGR sequences */
     int col;        /* columns used on the current line */
     int lines;      /* lines finished */
+    int rows;       /* tty: lines that fit; text past them is dropped and
+                       the last one gets no newline (no scrolling); 0: any */
 } pmv_screen;
 
 void pmv_scr_begin(pmv_screen *s, int width, int tty, int color);
