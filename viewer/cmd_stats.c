@@ -12,7 +12,6 @@
 
 const char pmv_help_stats[] =
     "usage: perfmon-view stats PID [NAME...]\n"
-    "       perfmon-view PID [NAME...]      (same, for now; later the live dashboard)\n"
     "\n"
     "Prints a header line about the process, then one row per series, sorted\n"
     "by name: NAME (with labels), KIND, COUNT, ERRORS (and error rate), SLOW,\n"
