@@ -4,6 +4,10 @@
 #   make demo       build, run the demo server, watch it with perfmon-view
 #   make bench      the benchmarks, one table (bench/README.md); bench-check gates on goals
 #   make install    PREFIX=/usr/local (DESTDIR honoured)
+#   make test-asan, test-ubsan, test-tsan   the suite built with a sanitizer
+#   make test-valgrind  C tests and the viewer under valgrind; make fuzz; make soak
+#   O=DIR           build the viewer, examples and tests/bin out of the tree,
+#                   in DIR (the sanitizer targets use build/<name>)
 
 CC      ?= cc
 CXX     ?= c++
@@ -16,13 +20,16 @@ CFLAGS  += -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. $(EXTRA_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS   = -pthread -lm
 
-VIEWER      = viewer/perfmon-view
+O          ?=
+OUT         = $(if $(O),$(O)/)
+TB          = $(OUT)tests/bin
+VIEWER      = $(OUT)viewer/perfmon-view
 VIEWER_SRC  = $(sort $(wildcard viewer/*.c))
 VIEWER_HDR  = $(wildcard viewer/*.h)
-EXAMPLES    = examples/demo examples/bench_parse
+EXAMPLES    = $(OUT)examples/demo $(OUT)examples/bench_parse
 TEST_SRC    = $(sort $(wildcard tests/test_*.c))
-TEST_BINS   = $(patsubst tests/%.c,tests/bin/%,$(TEST_SRC))
-TEST_TOOLS  = tests/bin/forge_segment tests/bin/writer tests/bin/steady
+TEST_BINS   = $(patsubst tests/%.c,$(TB)/%,$(TEST_SRC))
+TEST_TOOLS  = $(TB)/forge_segment $(TB)/writer $(TB)/steady $(TB)/stress $(TB)/segcheck
 HEADERS     = perfmon.h perfmon_shm.h
 
 .PHONY: all test demo bench install uninstall clean stb-check check-headers
@@ -34,40 +41,102 @@ stb-check:
 	@sh scripts/need-stb.sh "$(STB_INC)"
 
 $(VIEWER): $(VIEWER_SRC) $(VIEWER_HDR) perfmon_shm.h | stb-check
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $(VIEWER_SRC) -lm
 
-examples/%: examples/%.c $(HEADERS)
+$(OUT)examples/%: examples/%.c $(HEADERS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-tests/bin/%: tests/%.c tests/harness.h $(HEADERS)
-	@mkdir -p tests/bin
+$(TB)/%: tests/%.c tests/harness.h $(HEADERS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 # Tests named tests/test_viewer_*.c exercise viewer modules: they link every
 # viewer source but main.c (stb_ds included).
 VIEWER_LIB  = $(filter-out viewer/main.c,$(VIEWER_SRC))
-tests/bin/test_viewer_%: tests/test_viewer_%.c tests/harness.h $(VIEWER_LIB) $(VIEWER_HDR) $(HEADERS)
-	@mkdir -p tests/bin
+$(TB)/test_viewer_%: tests/test_viewer_%.c tests/harness.h $(VIEWER_LIB) $(VIEWER_HDR) $(HEADERS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
 
-tests/bin/test_mannwhitney: tests/test_mannwhitney.c tests/harness.h viewer/mannwhitney.c viewer/mannwhitney.h
-	@mkdir -p tests/bin
+$(TB)/test_mannwhitney: tests/test_mannwhitney.c tests/harness.h viewer/mannwhitney.c viewer/mannwhitney.h
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/test_mannwhitney.c viewer/mannwhitney.c $(LDLIBS)
 
-tests/bin/forge_segment: tests/forge/forge_segment.c perfmon_shm.h
-	@mkdir -p tests/bin
+$(TB)/forge_segment: tests/forge/forge_segment.c perfmon_shm.h
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-tests/bin/writer: tests/tools/writer.c $(HEADERS)
-	@mkdir -p tests/bin
+$(TB)/writer: tests/tools/writer.c $(HEADERS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
-tests/bin/steady: tests/tools/steady.c $(HEADERS)
-	@mkdir -p tests/bin
+$(TB)/steady: tests/tools/steady.c $(HEADERS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# stress: 8-thread load that publishes its completed operations (tests of
+# kills and readers, soak); segcheck: a separate-process reader built on the
+# viewer's own parser, checking invariants snapshot after snapshot.
+$(TB)/stress: tests/tools/stress.c $(HEADERS)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+$(TB)/segcheck: tests/tools/segcheck.c $(VIEWER_LIB) $(VIEWER_HDR) perfmon_shm.h | stb-check
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
+
+# With O set, the scripts are told where the binaries are.
+TEST_ENV = $(if $(O),TEST_BIN=$(TB) VIEW=$(VIEWER) WRITER=$(TB)/writer FORGE=$(TB)/forge_segment \
+           STEADY=$(TB)/steady STRESS=$(TB)/stress SEGCHECK=$(TB)/segcheck \
+           DEMO=$(OUT)examples/demo BENCH=$(OUT)examples/bench_parse)
 
 test: all $(TEST_BINS) $(TEST_TOOLS)
-	@sh tests/run.sh
+	@$(TEST_ENV) sh tests/run.sh
+
+# ---- sanitizers, valgrind, fuzzing, soak (README.md, "Safety")
+# Each sanitizer builds into its own build/<name> (O=...), so the normal
+# build is never clobbered; build/<name>/.flags remembers the flags and a
+# change of them (or of CC) empties that directory first: no stale objects.
+SAN_asan  = -fsanitize=address -fno-omit-frame-pointer
+SAN_ubsan = -fsanitize=undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+SAN_tsan  = -fsanitize=thread -Wno-tsan
+SAN_OPT   = -O1 -g
+.PHONY: test-asan test-ubsan test-tsan test-valgrind fuzz fuzz-corpus soak
+test-asan test-ubsan test-tsan: test-%:
+	@mkdir -p build/$*
+	@echo "$(CC) $(SAN_OPT) $(SAN_$*) $(EXTRA_CFLAGS)" > build/$*/.flags.new
+	@cmp -s build/$*/.flags.new build/$*/.flags || { rm -rf build/$*/viewer build/$*/examples build/$*/tests; }
+	@mv build/$*/.flags.new build/$*/.flags
+	+@ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+	  UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+	  TSAN_OPTIONS=$${TSAN_OPTIONS:-halt_on_error=0:exitcode=66:second_deadlock_stack=1} \
+	  $(MAKE) --no-print-directory O=build/$* OPT="$(SAN_OPT)" \
+	  EXTRA_CFLAGS="$(SAN_$*) $(EXTRA_CFLAGS)" EXTRA_LDFLAGS="$(SAN_$*) $(EXTRA_LDFLAGS)" test
+
+test-valgrind: all $(TEST_BINS) $(TEST_TOOLS)
+	@sh tests/valgrind.sh
+
+# libFuzzer targets (clang): the segment parser and every consumer of a
+# snapshot; the rules, JSON and baseline readers. FUZZ_SECONDS per target.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_FLAGS    = -std=c11 -g -O1 -D_GNU_SOURCE -I. -Iviewer -I$(STB_INC) \
+                -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+build/fuzz/%: tests/fuzz/%.c $(VIEWER_LIB) $(VIEWER_HDR) perfmon_shm.h | stb-check
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(VIEWER_LIB) -lm
+
+fuzz: build/fuzz/fuzz_segment build/fuzz/fuzz_text
+	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh
+
+# Regenerates tests/fuzz/corpus/segment from the forge (committed; small).
+fuzz-corpus: $(TB)/forge_segment
+	@sh tests/fuzz/make_corpus.sh $(TB)/forge_segment
+
+SOAK_SECONDS ?= 600
+soak: all $(TB)/stress $(TB)/segcheck
+	@SOAK_SECONDS=$(SOAK_SECONDS) $(TEST_ENV) sh tests/soak.sh
 
 demo: all
 	@sh examples/run_demo.sh
@@ -129,4 +198,4 @@ uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/perfmon-view $(DESTDIR)$(PREFIX)/include/perfmon.h $(DESTDIR)$(PREFIX)/include/perfmon_shm.h
 
 clean:
-	rm -rf $(VIEWER) $(EXAMPLES) tests/bin bench/bin
+	rm -rf $(VIEWER) $(EXAMPLES) tests/bin bench/bin build

@@ -5,6 +5,7 @@
 # A binary or script that crashes, times out, exits non-zero without a FAIL
 # line, or prints no "# file: N passed, M failed" summary counts as a failure.
 cd "$(dirname "$0")/.." || exit 1
+TEST_BIN=${TEST_BIN:-tests/bin}  # another build's binaries (make O=DIR test)
 
 passed=0
 failed=0
@@ -14,7 +15,7 @@ fails="$out.fails"
 trap 'rm -f "$out" "$out.err" "$fails"' EXIT
 trap 'exit 130' INT TERM
 
-for t in tests/bin/test_* tests/e2e_*.sh; do
+for t in "$TEST_BIN"/test_* tests/e2e_*.sh; do
     [ -f "$t" ] || continue
     case $t in
         *.sh) set -- sh "$t" ;;

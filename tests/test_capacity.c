@@ -4,6 +4,7 @@
 #include "perfmon.h"
 
 #include <pthread.h>
+#include <sys/stat.h>
 
 #include "harness.h"
 #include "segread.h"
@@ -250,6 +251,135 @@ static void test_concurrent_registration(void)
     sr_close(&s);
 }
 
+static long vm_rss_kb(void)
+{
+    FILE *f = fopen("/proc/self/statm", "r");
+    long size = 0, rss = -1;
+    if (f) {
+        if (fscanf(f, "%ld %ld", &size, &rss) != 2) rss = -1;
+        fclose(f);
+    }
+    return rss * 4;
+}
+
+static void *churn_thread(void *arg)
+{
+    (void)arg;
+    for (int i = 0; i < 10; i++) PM_COUNT("churn.count", 1);
+    PM_RECORD("churn.value", 42);
+    return NULL;
+}
+
+/* 100,000 short-lived threads (PM_CHURN_THREADS overrides; 8 alive at a
+   time) into one counter and one distribution: totals exact, at most 16
+   slots ever used, each slot's histogram reused (the arena does not grow),
+   the segment's allocated size and the process's RSS flat. */
+static void test_thread_churn_100k(void)
+{
+    const char *env = getenv("PM_CHURN_THREADS");
+    long total = env ? atol(env) : 100000;
+    CHECK(total >= 800 && total % 8 == 0);
+    struct stat st0, st1;
+    long rss0 = 0, round_of_rss0 = 100 / 8;
+    uint64_t arena0 = 0;
+    sr_seg s;
+    for (long round = 0; round < total / 8; round++) {
+        pthread_t th[8];
+        for (int i = 0; i < 8; i++) CHECK(pthread_create(&th[i], NULL, churn_thread, NULL) == 0);
+        for (int i = 0; i < 8; i++) pthread_join(th[i], NULL);
+        if (round == round_of_rss0) {  /* warmed up: slots, histograms, stacks cached */
+            open_self(&s);
+            CHECK(fstat(s.fd, &st0) == 0);
+            arena0 = s.h->arena_used;
+            rss0 = vm_rss_kb();
+        }
+    }
+    long rss1 = vm_rss_kb();
+    CHECK(fstat(s.fd, &st1) == 0);
+    CHECK_EQ_U64(sr_counter(&s, "churn.count"), (uint64_t)total * 10);
+    static sr_stat d;
+    sr_timer(&s, "churn.value", &d);
+    CHECK_EQ_U64(d.count, (uint64_t)total);
+    CHECK_EQ_U64(d.hist_total, (uint64_t)total);
+    CHECK_MSG(sr_threads_used(&s) <= 16, "threads_used %u for 8 live threads", sr_threads_used(&s));
+    uint64_t owners = 0;
+    for (uint32_t t = 0; t < sr_threads_used(&s); t++) owners += sr_thread(&s, t)->owners;
+    CHECK_EQ_U64(owners, (uint64_t)total);
+    CHECK_EQ_U64(s.h->arena_used, arena0);
+    CHECK_EQ_U64(s.h->dropped, 0);
+    CHECK_EQ_U64(s.h->dropped_hist, 0);
+    CHECK_EQ_U64((uint64_t)st1.st_blocks, (uint64_t)st0.st_blocks);
+    CHECK_MSG(rss1 - rss0 < 2048, "RSS grew from %ld to %ld kB over %ld threads", rss0, rss1, total);
+    sr_close(&s);
+}
+
+#define LIM_SERIES 64
+#define LIM_NAMES 100
+#define LIM_REC 10
+static uint64_t lim_checksum[8];
+
+static void *limits_worker(void *arg)
+{
+    long me = (long)(intptr_t)arg;
+    char name[32];
+    uint64_t x = (uint64_t)me + 1;
+    for (int k = 0; k < LIM_NAMES; k++) {
+        snprintf(name, sizeof name, "lim.%d", k);
+        for (int r = 0; r < LIM_REC; r++) {
+            pm_record(name, k);
+            x = x * 6364136223846793005ull + 1442695040888963407ull;  /* the program's own work */
+        }
+    }
+    lim_checksum[me] = x;
+    pthread_barrier_wait(&bar);  /* all 8 alive at once: 4 of them get no slot */
+    return NULL;
+}
+
+/* Every limit at once under 8 threads: 4 thread slots, 64 series, a 1 MiB
+   arena (47 histograms for 256 cells). Every record attempted is either
+   recorded or dropped and counted under its reason; every recorded one is
+   in a histogram or counted in dropped_hist; the threads' own work is
+   unaffected. */
+static void test_all_limits_under_load(void)
+{
+    init_small(LIM_SERIES, 4, 1);
+    pthread_t th[8];
+    pthread_barrier_init(&bar, NULL, 8);
+    for (long i = 0; i < 8; i++) CHECK(pthread_create(&th[i], NULL, limits_worker, (void *)(intptr_t)i) == 0);
+    for (int i = 0; i < 8; i++) pthread_join(th[i], NULL);
+    for (long i = 0; i < 8; i++) {
+        uint64_t x = (uint64_t)i + 1;
+        for (int n = 0; n < LIM_NAMES * LIM_REC; n++) x = x * 6364136223846793005ull + 1442695040888963407ull;
+        CHECK_EQ_U64(lim_checksum[i], x);
+    }
+    sr_seg s;
+    open_self(&s);
+    CHECK_EQ_U64(sr_series_count(&s), LIM_SERIES);
+    CHECK_EQ_U64(sr_threads_used(&s), 4);
+    static sr_stat d;
+    uint64_t recorded = 0, in_hist = 0;
+    char name[32];
+    for (int k = 0; k < LIM_NAMES; k++) {
+        snprintf(name, sizeof name, "lim.%d", k);
+        sr_timer(&s, name, &d);
+        CHECK_EQ_I64(d.found, k < LIM_SERIES);        /* names register in order: 0..63 fit */
+        if (!d.found) continue;
+        CHECK_EQ_U64(d.count, 4 * LIM_REC);
+        CHECK_EQ_U64(d.sum, 4 * LIM_REC * (uint64_t)k);
+        recorded += d.count;
+        in_hist += d.hist_total;
+    }
+    uint64_t fit = (1u << 20) / PM_SHM_HIST_BYTES;
+    CHECK_EQ_U64(s.h->arena_used, fit * PM_SHM_HIST_BYTES);
+    CHECK_EQ_U64(in_hist, fit * LIM_REC);
+    CHECK_EQ_U64(in_hist + s.h->dropped_hist, recorded);
+    CHECK_EQ_U64(s.h->dropped_series_full, 8 * (LIM_NAMES - LIM_SERIES) * LIM_REC);
+    CHECK_EQ_U64(s.h->dropped_threads_full, 4 * LIM_SERIES * LIM_REC);
+    CHECK_EQ_U64(s.h->dropped, s.h->dropped_series_full + s.h->dropped_threads_full);
+    CHECK_EQ_U64(recorded + s.h->dropped, 8 * LIM_NAMES * LIM_REC);
+    sr_close(&s);
+}
+
 int main(void)
 {
     RUN(test_series_full);
@@ -260,5 +390,7 @@ int main(void)
     RUN(test_hist_arena_full);
     RUN(test_timer_stack_full);
     RUN(test_concurrent_registration);
+    RUN(test_thread_churn_100k);
+    RUN(test_all_limits_under_load);
     return harness_done();
 }

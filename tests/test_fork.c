@@ -287,8 +287,59 @@ static void test_fork_after_shutdown(void)
     CHECK(WIFEXITED(st) && WEXITSTATUS(st) == 0);
 }
 
-int main(void)
+/* The program a child execs (this binary, --exec-child PARENT_PID): a new
+   image records into its own segment from zero, and inherited no
+   descriptor of the parent's segment (O_CLOEXEC). Exit codes: 0 ok,
+   3 the parent's segment is open here, 4 no segment of its own. */
+static int exec_child(long parent)
 {
+    char want[64], fdpath[64], target[256];
+    snprintf(want, sizeof want, "/dev/shm/perfmon.%ld", parent);
+    for (int fd = 0; fd < 1024; fd++) {
+        snprintf(fdpath, sizeof fdpath, "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(fdpath, target, sizeof target - 1);
+        if (n <= 0) continue;
+        target[n] = '\0';
+        if (strncmp(target, want, strlen(want)) == 0) return 3;
+    }
+    for (int i = 0; i < 300; i++) PM_COUNT("f.count", 1);
+    return strcmp(pm_segment_path(), seg_path(getpid())) == 0 ? 0 : 4;
+}
+
+/* fork() then exec(): parent and exec'd child each exact, each in its own
+   segment (the child keeps its pid across exec, the segment its name). */
+static void test_fork_then_exec(void)
+{
+    bump(1000);
+    pid_t c = fork();
+    CHECK(c >= 0);
+    if (c == 0) {
+        char arg[32];
+        snprintf(arg, sizeof arg, "%ld", (long)getppid());
+        setenv("PERFMON_KEEP", "1", 1);
+        execl("/proc/self/exe", "test_fork", "--exec-child", arg, (char *)NULL);
+        _exit(127);
+    }
+    bump(1);
+    int st;
+    waitpid(c, &st, 0);
+    CHECK_MSG(WIFEXITED(st) && WEXITSTATUS(st) == 0, "exec'd child failed (status 0x%x)", st);
+    sr_seg s;
+    CHECK(sr_open_pid(&s, getpid()) == 0);
+    CHECK_EQ_U64(sr_counter(&s, "f.count"), 1001);
+    sr_close(&s);
+    CHECK(sr_open_pid(&s, c) == 0);
+    CHECK_EQ_U64(s.h->pid, (uint64_t)c);
+    CHECK_EQ_U64(s.h->state, PM_SHM_STATE_EXITED);
+    CHECK_EQ_U64(sr_counter(&s, "f.count"), 300);
+    CHECK_EQ_U64(s.h->dropped, 0);
+    sr_close(&s);
+    unlink(seg_path(c));
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 3 && strcmp(argv[1], "--exec-child") == 0) return exec_child(atol(argv[2]));
     RUN(test_parent_and_child_exact);
     RUN(test_child_without_records_leaves_parent_alone);
     RUN(test_child_does_not_hold_parent_lock);
@@ -296,5 +347,6 @@ int main(void)
     RUN(test_fork_while_threads_record);
     RUN(test_fork_during_first_init);
     RUN(test_fork_after_shutdown);
+    RUN(test_fork_then_exec);
     return harness_done();
 }

@@ -161,14 +161,39 @@ static uint32_t load32_acq(const void *p) { return __atomic_load_n((const uint32
 
 typedef struct cell_copy {
     uint64_t count, sum, min, max, errors, slow, hist_off;
+    uint32_t lo, hi;  /* has_hist: buckets lo..hi copied into the caller's buffer */
+    int has_hist;
     int torn;
 } cell_copy;
 
-/* Seqlock read of one timer/distribution cell, bounded. A live writer's
-   update can take microseconds (first touch of a histogram page), so when
-   `patient` we yield between tries; a crashed writer leaves seq odd for
-   good, so the caller stops being patient after a few such cells. */
-static void read_cell(const pm_shm_cell *c, cell_copy *out, int patient)
+static int hist_off_valid(uint64_t off, const pm_shm_header *h);
+
+/* Copies the buckets between the cell's min and max (every value of the
+   cell lies there) when hist_off is a real, valid histogram. */
+static void copy_buckets(const unsigned char *map, const pm_shm_header *h, cell_copy *out, uint64_t *buf)
+{
+    out->has_hist = 0;
+    if (out->count == 0 || out->hist_off == 0 || out->hist_off == PM_SHM_HIST_NONE ||
+        !hist_off_valid(out->hist_off, h))
+        return;
+    uint64_t lo_v = out->min <= out->max ? out->min : out->max;
+    uint64_t hi_v = out->min <= out->max ? out->max : out->min;
+    out->lo = pm_shm_hist_index(lo_v);
+    out->hi = pm_shm_hist_index(hi_v);
+    const uint64_t *b = (const uint64_t *)(map + out->hist_off);
+    for (uint32_t i = out->lo; i <= out->hi; i++) buf[i] = load64(&b[i]);
+    out->has_hist = 1;
+}
+
+/* Seqlock read of one timer/distribution cell, bounded, with its histogram
+   buckets: copied outside the seqlock, their sum would drift from count by
+   whatever the writer recorded meanwhile (without bound when the reader is
+   descheduled); inside it, it matches. A live writer's update can take
+   microseconds (first touch of a histogram page), so when `patient` we
+   yield between tries; a crashed writer leaves seq odd for good, so the
+   caller stops being patient after a few such cells. */
+static void read_cell(const unsigned char *map, const pm_shm_header *h, const pm_shm_cell *c,
+                      cell_copy *out, uint64_t *buf, int patient)
 {
     out->torn = 1;
     for (int tries = 0; tries < PMV_SEQ_RETRIES; tries++) {
@@ -182,6 +207,7 @@ static void read_cell(const pm_shm_cell *c, cell_copy *out, int patient)
         out->errors = load64(&c->errors);
         out->slow = load64(&c->slow);
         out->hist_off = load64(&c->hist_off);
+        copy_buckets(map, h, out, buf);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) == s1) {
             out->torn = 0;
@@ -196,6 +222,7 @@ static void read_cell(const pm_shm_cell *c, cell_copy *out, int patient)
     out->errors = load64(&c->errors);
     out->slow = load64(&c->slow);
     out->hist_off = load64(&c->hist_off);
+    copy_buckets(map, h, out, buf);
 }
 
 static int hist_off_valid(uint64_t off, const pm_shm_header *h)
@@ -310,7 +337,7 @@ static void free_series(pmv_series *s)
    why set when a cell's histogram offset is invalid (the series is then
    damaged as a whole: we cannot tell which of its numbers to trust). */
 static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_series *s,
-                     uint64_t *dense, uint32_t torn_before, char *why, size_t len)
+                     uint64_t *dense, uint64_t *cellbuf, uint32_t torn_before, char *why, size_t len)
 {
     int has_min = 0, hist_any = 0;
     uint32_t dense_lo = 0, dense_hi = 0;   /* the buckets any cell can have touched */
@@ -323,7 +350,7 @@ static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_serie
         }
         if (s->kind == PM_SHM_KIND_GAUGE) continue;
         cell_copy cc;
-        read_cell(c, &cc, torn_before + s->torn_cells < PMV_PATIENT_TORN_CELLS);
+        read_cell(map, h, c, &cc, cellbuf, torn_before + s->torn_cells < PMV_PATIENT_TORN_CELLS);
         if (!hist_off_valid(cc.hist_off, h)) {
             seterr(why, len, "thread slot %u: hist_off %llu outside the arena or misaligned",
                    (unsigned)t, (unsigned long long)cc.hist_off);
@@ -338,13 +365,9 @@ static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_serie
         if (!has_min || cc.min < s->min) s->min = cc.min;
         if (!has_min || cc.max > s->max) s->max = cc.max;
         has_min = 1;
-        if (cc.hist_off == 0 || cc.hist_off == PM_SHM_HIST_NONE) continue;
-        /* every value of this cell lies between its min and max buckets */
-        uint64_t lo_v = cc.min <= cc.max ? cc.min : cc.max;
-        uint64_t hi_v = cc.min <= cc.max ? cc.max : cc.min;
-        uint32_t lo = pm_shm_hist_index(lo_v), hi = pm_shm_hist_index(hi_v);
-        const uint64_t *b = (const uint64_t *)(map + cc.hist_off);
-        for (uint32_t i = lo; i <= hi; i++) dense[i] += load64(&b[i]);
+        if (!cc.has_hist) continue;
+        uint32_t lo = cc.lo, hi = cc.hi;
+        for (uint32_t i = lo; i <= hi; i++) dense[i] += cellbuf[i];
         if (!hist_any || lo < dense_lo) dense_lo = lo;
         if (!hist_any || hi > dense_hi) dense_hi = hi;
         hist_any = 1;
@@ -452,7 +475,7 @@ static int copy_segment(const unsigned char *map, uint64_t size, pmv_snapshot *s
         s->name = strdup(r.name);
         if (!s->name) abort();
         pmv_labels_parse(s->name, &s->base, &s->labels, &s->labels_raw);
-        if (sum_cells(map, &h, s, dense, snap->torn_cells, why, sizeof why) != 0) {
+        if (sum_cells(map, &h, s, dense, dense + PM_SHM_HIST_BUCKETS, snap->torn_cells, why, sizeof why) != 0) {
             note_damage(snap, i, "%s", why);
             free_series(s);
             arrsetlen(snap->series, arrlen(snap->series) - 1);
@@ -479,7 +502,7 @@ int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, 
         seterr(err, errlen, "%s: mmap: %s", seg->path, strerror(errno));
         return PMV_EIO;
     }
-    uint64_t *dense = calloc(PM_SHM_HIST_BUCKETS, sizeof *dense);
+    uint64_t *dense = calloc(2 * PM_SHM_HIST_BUCKETS, sizeof *dense); /* the sum, then one cell's copy */
     if (!dense) abort();
 
     struct sigaction sa, old;
