@@ -71,7 +71,9 @@
               histogram position)
      benign:  claimed (series 1 CLAIMED: pending, skipped silently),
               stuck-seq (db.query slot 0 seq left odd: values still valid),
-              huge-range (batch.items cell min 0, max 2^64-1)
+              huge-range (batch.items cell min 0, max 2^64-1),
+              overflow (counts, sums, errors near 2^64-1 that wrap when
+              summed over slots; gauge INT64_MIN; dropped 2^64-1)
      file:    symlink (perfmon.N is a symlink to a valid segment), hardlink
               (a valid segment with a second link), fifo (a named pipe),
               directory
@@ -426,6 +428,17 @@ static int damage(const char *kind, int fd)
         cell_at(0, dbq)->hist_off = hdr->arena_off + hdr->arena_size - PM_SHM_HIST_BYTES + 64;
     else if (!strcmp(kind, "stuck-seq")) cell_at(0, dbq)->seq |= 1;
     else if (!strcmp(kind, "huge-range")) { cell_at(0, batch)->min = 0; cell_at(0, batch)->max = UINT64_MAX; }
+    else if (!strcmp(kind, "overflow")) {
+        cell_at(0, 0)->count = UINT64_MAX - 5;  /* requests.total: slot sums wrap */
+        cell_at(1, 0)->count = UINT64_MAX - 7;
+        cell_at(0, dbq)->count = UINT64_MAX;    /* db.query: counts and sums that overflow */
+        cell_at(1, dbq)->count = UINT64_MAX;
+        cell_at(0, dbq)->sum = UINT64_MAX;
+        cell_at(0, dbq)->errors = UINT64_MAX;
+        cell_at(0, dbq)->slow = UINT64_MAX;
+        series_at(2)->gauge = (uint64_t)INT64_MIN;
+        hdr->dropped = UINT64_MAX;
+    }
     else { errno = 0; die("unknown --damage kind '%s'", kind); }
     return 0;
 }

@@ -1,0 +1,110 @@
+/* fuzz_text.c - libFuzzer target: the viewer's text readers. The first
+   byte picks one, the rest is its input:
+     0  pmv_json_parse      (baselines, exports)
+     1  pmv_rules_parse     (gate rules), then every rule's helpers
+     2  pmv_baseline_read   (a baseline or export file), then lookups
+     3  pmv_labels_parse    (series names from segments)
+   Build and run: `make fuzz` (tests/fuzz/run.sh). */
+#include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <stb_ds.h>
+
+#include "viewer/baseline.h"
+#include "viewer/json.h"
+#include "viewer/labels.h"
+#include "viewer/rules.h"
+
+static char path[64];
+
+static void cleanup(void) { unlink(path); }
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    (void)argc; (void)argv;
+    snprintf(path, sizeof path, "/dev/shm/pm-fuzz-text.%ld.json", (long)getpid());
+    atexit(cleanup);
+    return 0;
+}
+
+static const char rules_for_lookup[] =
+    "parse mean < 1.10 * baseline\n"
+    "http.request{route=\"/users\"} p95 <= baseline + 5%\n"
+    "process cpu_time < baseline\n"
+    "process peak_rss < 110% * baseline\n";
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size < 1) return 0;
+    const char *text = (const char *)data + 1;
+    size_t len = size - 1;
+    char err[512];
+    switch (data[0] % 4) {
+    case 0: {
+        pmv_json *j = pmv_json_parse(text, len, err, sizeof err);
+        if (j) {
+            (void)pmv_json_count(j);
+            (void)pmv_json_string(pmv_json_get(j, "name"));
+            (void)pmv_json_number(pmv_json_get(j, "runs"));
+            pmv_json_free(j);
+        }
+        break;
+    }
+    case 1: {
+        pmv_rule *rules = NULL;
+        if (pmv_rules_parse(text, len, &rules, err, sizeof err) == 0) {
+            for (ptrdiff_t i = 0; i < arrlen(rules); i++) {
+                (void)pmv_stat_name(rules[i].stat);
+                (void)pmv_op_str(rules[i].op);
+                (void)pmv_op_holds(rules[i].op, 1.0, rules[i].limit);
+                (void)pmv_stat_is_count(rules[i].stat);
+                (void)pmv_stat_in_series_unit(rules[i].stat);
+            }
+            pmv_rules_free(rules);
+        }
+        break;
+    }
+    case 2: {
+        FILE *f = fopen(path, "wb");
+        if (!f) abort();
+        fwrite(text, 1, len, f);
+        fclose(f);
+        pmv_baseline bl;
+        memset(&bl, 0, sizeof bl);
+        if (pmv_baseline_read(path, &bl, err, sizeof err) == 0) {
+            pmv_rule *rules = NULL;
+            if (pmv_rules_parse(rules_for_lookup, sizeof rules_for_lookup - 1, &rules, err, sizeof err) == 0) {
+                for (ptrdiff_t i = 0; i < arrlen(rules); i++) {
+                    double *vals = NULL;
+                    char why[256];
+                    if (pmv_baseline_lookup(&bl, &rules[i], &vals, why, sizeof why) >= 0 && vals)
+                        (void)pmv_median(vals, (int)arrlen(vals));
+                    arrfree(vals);
+                }
+                pmv_rules_free(rules);
+            }
+            pmv_baseline_free(&bl);
+        }
+        break;
+    }
+    default: {
+        char *name = malloc(len + 1), *base = NULL, *raw = NULL;
+        if (!name) abort();
+        memcpy(name, text, len);
+        name[len] = '\0';
+        pmv_label *labels = NULL;
+        pmv_labels_parse(name, &base, &labels, &raw);
+        free(base);
+        free(raw);
+        pmv_labels_free(labels);
+        free(name);
+        break;
+    }
+    }
+    return 0;
+}
