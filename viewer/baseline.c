@@ -1,18 +1,17 @@
 /* baseline.c - reading and writing gate baselines (and reading exports) */
 #include "baseline.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include <stb_ds.h>
 
+#include "atomic_file.h"
 #include "json.h"
+#include "json_write.h"
 
 static char *dup_s(const char *s)
 {
@@ -90,50 +89,28 @@ void pmv_baseline_free(pmv_baseline *bl)
 
 /* ---- writing */
 
-static void json_str(FILE *f, const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\') fprintf(f, "\\%c", *s);
-        else if (*s < 0x20 || *s == 0x7f) fprintf(f, "\\u%04x", *s);
-        else fputc(*s, f); /* names are the writer's ASCII; other bytes pass through */
-    }
-    fputc('"', f);
-}
+/* Enough significant digits to read every double back exactly. */
+#define EXACT_DIGITS 17
 
-static void json_num(FILE *f, double v)
-{
-    if (!isfinite(v)) fputs("null", f);
-    else if (v == floor(v) && fabs(v) < 9e15) fprintf(f, "%.0f", v);
-    else fprintf(f, "%.17g", v);
-}
+/* Strings are written byte for byte (pmv_json_str_bytes): names are matched
+   against live series names, which need not be valid UTF-8. */
 
 int pmv_baseline_write(const char *path, const pmv_baseline *bl, char *err, size_t errlen)
 {
-    size_t n = strlen(path) + 5;
-    char *tmp = malloc(n);
-    if (!tmp) abort();
-    snprintf(tmp, n, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", tmp, strerror(errno));
-        if (fd >= 0) { close(fd); unlink(tmp); }
-        free(tmp);
-        return -1;
-    }
+    pmv_atomic_file af;
+    FILE *f = pmv_atomic_open(&af, path, err, errlen);
+    if (!f) return -1;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     fprintf(f, "{\"perfmon_baseline\": 1, \"created_realtime_ns\": %llu, \"command\": ",
             (unsigned long long)ts.tv_sec * 1000000000ull + (unsigned long long)ts.tv_nsec);
-    json_str(f, bl->command ? bl->command : "");
+    pmv_json_str_bytes(f, bl->command ? bl->command : "");
     fprintf(f, ", \"runs\": %d, \"series\": [", bl->runs);
     for (ptrdiff_t i = 0; i < arrlen(bl->entries); i++) {
         const pmv_bl_entry *e = &bl->entries[i];
         fputs(i ? ",\n  {\"name\": " : "\n  {\"name\": ", f);
-        json_str(f, e->name);
-        if (e->kind[0]) { fputs(", \"kind\": ", f); json_str(f, e->kind); }
+        pmv_json_str_bytes(f, e->name);
+        if (e->kind[0]) { fputs(", \"kind\": ", f); pmv_json_str_bytes(f, e->kind); }
         if (e->selector) fputs(", \"selector\": true", f);
         fputs(", \"stats\": {", f);
         int first = 1;
@@ -143,12 +120,12 @@ int pmv_baseline_write(const char *path, const pmv_baseline *bl, char *err, size
             for (ptrdiff_t k = 0; k < arrlen(e->stats[s]); k++)
                 if (!isnan(e->stats[s][k])) arrput(ok, e->stats[s][k]);
             fprintf(f, "%s\"%s\": {\"median\": ", first ? "" : ", ", pmv_stat_name((pmv_stat)s));
-            json_num(f, pmv_median(ok, (int)arrlen(ok)));
+            pmv_json_num(f, pmv_median(ok, (int)arrlen(ok)), EXACT_DIGITS);
             arrfree(ok);
             fputs(", \"runs\": [", f);
             for (ptrdiff_t k = 0; k < arrlen(e->stats[s]); k++) {
                 if (k) fputs(", ", f);
-                json_num(f, e->stats[s][k]);
+                pmv_json_num(f, e->stats[s][k], EXACT_DIGITS);
             }
             fputs("]}", f);
             first = 0;
@@ -156,18 +133,7 @@ int pmv_baseline_write(const char *path, const pmv_baseline *bl, char *err, size
         fputs("}}", f);
     }
     fputs(arrlen(bl->entries) ? "\n]}\n" : "]}\n", f);
-    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-    int e = errno;
-    if (fclose(f) != 0 && !bad) { bad = 1; e = errno; }
-    if (!bad && rename(tmp, path) != 0) { bad = 1; e = errno; }
-    if (bad) {
-        snprintf(err, errlen, "writing %s: %s", path, strerror(e));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    return pmv_atomic_commit(&af, err, errlen);
 }
 
 /* ---- reading */

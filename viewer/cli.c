@@ -6,27 +6,31 @@
 #include <string.h>
 #include <unistd.h>
 
-void pmv_error(const char *fmt, ...)
+static void error_line(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
+static void error_line(const char *fmt, va_list ap)
 {
     char line[1024];
-    va_list ap;
-    va_start(ap, fmt);
     vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
     /* one line, whatever the message holds */
     for (char *p = line; *p; p++)
         if (*p == '\n' || *p == '\r') *p = ' ';
     fprintf(stderr, "perfmon-view: %s\n", line);
 }
 
-int pmv_usage_error(const char *fmt, ...)
+void pmv_error(const char *fmt, ...)
 {
-    char line[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
+    error_line(fmt, ap);
     va_end(ap);
-    pmv_error("%s", line);
+}
+
+int pmv_usage_error(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    error_line(fmt, ap);
+    va_end(ap);
     fprintf(stderr, "try 'perfmon-view --help'\n");
     return PMV_EXIT_USAGE;
 }

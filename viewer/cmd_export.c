@@ -23,15 +23,14 @@
      name,labels,kind,unit,value,count,errors,slow,sum,min,max,mean,p50,p90,p95,p99
    labels is the raw k="v",... text; fields that do not apply are empty. */
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <stb_ds.h>
 
+#include "atomic_file.h"
 #include "cli.h"
+#include "json_write.h"
 #include "stats.h"
 
 const char pmv_help_export[] =
@@ -55,45 +54,9 @@ const char pmv_help_export[] =
 
 /* ---- JSON */
 
-/* Length of the valid UTF-8 sequence at s, or 0 if invalid. */
-static int utf8_len(const unsigned char *s)
-{
-    int n;
-    uint32_t cp;
-    if (s[0] < 0x80) return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) { n = 2; cp = s[0] & 0x1Fu; }
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) { n = 3; cp = s[0] & 0x0Fu; }
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4) { n = 4; cp = s[0] & 0x07u; }
-    else return 0;
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0u) != 0x80u) return 0; /* also stops at the NUL */
-        cp = cp << 6 | (s[i] & 0x3Fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
-    if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
-    return n;
-}
-
-static void json_str(FILE *f, const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    fputc('"', f);
-    while (*s) {
-        if (*s == '"' || *s == '\\') {
-            fprintf(f, "\\%c", *s++);
-        } else if (*s < 0x20 || *s == 0x7f) {
-            fprintf(f, "\\u%04x", *s++);
-        } else {
-            int n = utf8_len(s);
-            if (n == 0) { fputs("\\ufffd", f); s++; }
-            else { fwrite(s, 1, (size_t)n, f); s += n; }
-        }
-    }
-    fputc('"', f);
-}
-
-/* Integers print as integers; fractions with up to 3 decimals; NAN as null. */
-static void json_num(FILE *f, double v)
+/* The export's numbers: integers print as integers, fractions with up to
+   3 decimals, NAN as null. */
+static void export_num(FILE *f, double v)
 {
     char buf[64];
     if (!isfinite(v)) { fputs("null", f); return; }
@@ -116,15 +79,15 @@ static const char *const quantile_keys[] = { "p50", "p90", "p95", "p99" };
 static void json_series(FILE *f, const pmv_series *s)
 {
     fputs("{\"name\": ", f);
-    json_str(f, s->base);
+    pmv_json_str(f, s->base);
     fputs(", \"full_name\": ", f);
-    json_str(f, s->name);
+    pmv_json_str(f, s->name);
     fputs(", \"labels\": {", f);
     for (ptrdiff_t i = 0; i < arrlen(s->labels); i++) {
         if (i) fputs(", ", f);
-        json_str(f, s->labels[i].key);
+        pmv_json_str(f, s->labels[i].key);
         fputs(": ", f);
-        json_str(f, s->labels[i].value);
+        pmv_json_str(f, s->labels[i].value);
     }
     fprintf(f, "}, \"kind\": \"%s\", \"unit\": \"%s\"", pmv_kind_str(s->kind),
             pmv_unit_str(pmv_series_unit(s)));
@@ -140,12 +103,12 @@ static void json_series(FILE *f, const pmv_series *s)
         fputs(", \"errors\": ", f); json_u64(f, s->errors);
         fputs(", \"slow\": ", f); json_u64(f, s->slow);
         fputs(", \"sum\": ", f); json_u64(f, s->sum);
-        fputs(", \"min\": ", f); json_num(f, have ? (double)s->min : nan);
-        fputs(", \"max\": ", f); json_num(f, have ? (double)s->max : nan);
-        fputs(", \"mean\": ", f); json_num(f, pmv_mean(s->sum, s->count));
+        fputs(", \"min\": ", f); export_num(f, have ? (double)s->min : nan);
+        fputs(", \"max\": ", f); export_num(f, have ? (double)s->max : nan);
+        fputs(", \"mean\": ", f); export_num(f, pmv_mean(s->sum, s->count));
         for (int q = 0; q < 4; q++) {
             fprintf(f, ", \"%s\": ", quantile_keys[q]);
-            json_num(f, have ? pmv_percentile(s->bins, (int)arrlen(s->bins), s->hist_total,
+            export_num(f, have ? pmv_percentile(s->bins, (int)arrlen(s->bins), s->hist_total,
                                               quantiles[q], s->min, s->max) : nan);
         }
     }
@@ -155,12 +118,12 @@ static void json_series(FILE *f, const pmv_series *s)
 static void write_json(FILE *f, const pmv_snapshot *snap, uint32_t pid)
 {
     fprintf(f, "{\"pid\": %u, \"process\": ", (unsigned)pid);
-    json_str(f, snap->process);
+    pmv_json_str(f, snap->process);
     fputs(", \"cmdline\": ", f);
-    json_str(f, snap->cmdline);
+    pmv_json_str(f, snap->cmdline);
     fprintf(f, ", \"alive\": %s, \"state\": \"%s\", \"uptime_s\": ",
             snap->alive ? "true" : "false", pmv_snapshot_status(snap));
-    json_num(f, (double)pmv_snapshot_uptime_ns(snap) / 1e9);
+    export_num(f, (double)pmv_snapshot_uptime_ns(snap) / 1e9);
     fputs(", \"start_realtime_ns\": ", f); json_u64(f, snap->start_realtime_ns);
     fputs(", \"end_realtime_ns\": ", f); json_u64(f, snap->end_realtime_ns);
     fputs(", \"dropped\": ", f); json_u64(f, snap->dropped);
@@ -194,7 +157,7 @@ static void csv_field(FILE *f, const char *s, int force_quote)
 static void csv_num(FILE *f, double v)
 {
     fputc(',', f);
-    if (isfinite(v)) json_num(f, v); /* same number rules as JSON, empty for none */
+    if (isfinite(v)) export_num(f, v); /* same number rules as JSON, empty for none */
 }
 
 static void csv_u64(FILE *f, uint64_t v) { fprintf(f, ",%llu", (unsigned long long)v); }
@@ -244,33 +207,16 @@ static int write_out(const char *path, int csv, const pmv_snapshot *snap, uint32
         }
         return PMV_EXIT_OK;
     }
-    /* readers of FILE see the old or the new content, never half of it */
-    size_t n = strlen(path) + 5;
-    char *tmp = malloc(n);
-    if (!tmp) abort();
-    snprintf(tmp, n, "%s.tmp", path);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        pmv_error("export: %s: %s", tmp, strerror(errno));
-        if (fd >= 0) { close(fd); unlink(tmp); }
-        free(tmp);
-        return PMV_EXIT_USAGE;
+    char err[8192]; /* holds any path; pmv_error cuts the line to its own length */
+    pmv_atomic_file af;
+    FILE *f = pmv_atomic_open(&af, path, err, sizeof err);
+    if (f) {
+        if (csv) write_csv(f, snap);
+        else write_json(f, snap, pid);
+        if (pmv_atomic_commit(&af, err, sizeof err) == 0) return PMV_EXIT_OK;
     }
-    if (csv) write_csv(f, snap);
-    else write_json(f, snap, pid);
-    int bad = fflush(f) != 0 || ferror(f) || fsync(fileno(f)) != 0;
-    int e = errno;
-    if (fclose(f) != 0 && !bad) { bad = 1; e = errno; }
-    if (!bad && rename(tmp, path) != 0) { bad = 1; e = errno; }
-    if (bad) {
-        pmv_error("export: writing %s: %s", path, strerror(e));
-        unlink(tmp);
-        free(tmp);
-        return PMV_EXIT_USAGE;
-    }
-    free(tmp);
-    return PMV_EXIT_OK;
+    pmv_error("export: %s", err);
+    return PMV_EXIT_USAGE;
 }
 
 int pmv_cmd_export(int argc, char **argv)

@@ -1,17 +1,16 @@
 /* gate_report.c - table, JUnit XML, GitHub annotations and JSON of a gate */
 #include "gate_report.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <stb_ds.h>
 
+#include "atomic_file.h"
+#include "json_write.h"
 #include "table.h"
 #include "units.h"
+#include "utf8.h"
 
 char *pmv_gate_fmt(double v, pmv_lunit u, char *buf, size_t len)
 {
@@ -73,25 +72,6 @@ void pmv_gate_print_table(FILE *f, const pmv_gate_result *r, int n, const pmv_ga
 
 /* ---- shared writing helpers */
 
-/* Length of the valid UTF-8 sequence at s, or 0 if invalid. */
-static int utf8_len(const unsigned char *s)
-{
-    int n;
-    unsigned cp;
-    if (s[0] < 0x80) return 1;
-    if (s[0] >= 0xC2 && s[0] <= 0xDF) { n = 2; cp = s[0] & 0x1Fu; }
-    else if (s[0] >= 0xE0 && s[0] <= 0xEF) { n = 3; cp = s[0] & 0x0Fu; }
-    else if (s[0] >= 0xF0 && s[0] <= 0xF4) { n = 4; cp = s[0] & 0x07u; }
-    else return 0;
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xC0u) != 0x80u) return 0;
-        cp = cp << 6 | (s[i] & 0x3Fu);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
-    if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
-    return n;
-}
-
 /* XML text or attribute value: & < > " ' escaped, characters XML 1.0
    forbids (controls but tab/LF/CR) as '?', invalid UTF-8 as U+FFFD. */
 static void xml_str(FILE *f, const char *str)
@@ -110,65 +90,11 @@ static void xml_str(FILE *f, const char *str)
         default: break;
         }
         if (*s < 0x20 || *s == 0x7f) { fputc('?', f); s++; continue; }
-        int n = utf8_len(s);
+        int n = pmv_utf8_len(s);
         if (n == 0) { fputs("\xef\xbf\xbd", f); s++; continue; }
         fwrite(s, 1, (size_t)n, f);
         s += n;
     }
-}
-
-static void json_str(FILE *f, const char *str)
-{
-    const unsigned char *s = (const unsigned char *)str;
-    fputc('"', f);
-    while (*s) {
-        if (*s == '"' || *s == '\\') { fprintf(f, "\\%c", *s++); continue; }
-        if (*s < 0x20 || *s == 0x7f) { fprintf(f, "\\u%04x", *s++); continue; }
-        int n = utf8_len(s);
-        if (n == 0) { fputs("\\ufffd", f); s++; continue; }
-        fwrite(s, 1, (size_t)n, f);
-        s += n;
-    }
-    fputc('"', f);
-}
-
-static void json_num(FILE *f, double v)
-{
-    if (!isfinite(v)) fputs("null", f);
-    else if (v == floor(v) && fabs(v) < 9e15) fprintf(f, "%.0f", v);
-    else fprintf(f, "%.10g", v);
-}
-
-/* Opens path.tmp for an atomic write. */
-static FILE *open_tmp(const char *path, char **tmp, char *err, size_t errlen)
-{
-    size_t n = strlen(path) + 5;
-    *tmp = malloc(n);
-    if (!*tmp) abort();
-    snprintf(*tmp, n, "%s.tmp", path);
-    int fd = open(*tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
-    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", *tmp, strerror(errno));
-        if (fd >= 0) { close(fd); unlink(*tmp); }
-        free(*tmp);
-        *tmp = NULL;
-    }
-    return f;
-}
-
-static int close_tmp(FILE *f, char *tmp, const char *path, char *err, size_t errlen)
-{
-    int bad = fflush(f) != 0 || ferror(f);
-    int e = errno;
-    if (fclose(f) != 0 && !bad) { bad = 1; e = errno; }
-    if (!bad && rename(tmp, path) != 0) { bad = 1; e = errno; }
-    if (bad) {
-        snprintf(err, errlen, "writing %s: %s", path, strerror(e));
-        unlink(tmp);
-    }
-    free(tmp);
-    return bad ? -1 : 0;
 }
 
 /* "measured 1.23ms, limit < 2ms" plus the reason */
@@ -185,8 +111,8 @@ static void summary_line(const pmv_gate_result *r, char *buf, size_t len)
 int pmv_gate_write_junit(const char *path, const pmv_gate_result *r, int n, const pmv_gate_summary *s,
                          char *err, size_t errlen)
 {
-    char *tmp;
-    FILE *f = open_tmp(path, &tmp, err, errlen);
+    pmv_atomic_file af;
+    FILE *f = pmv_atomic_open(&af, path, err, errlen);
     if (!f) return -1;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(f, "<testsuites name=\"perfmon gate\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" time=\"%.3f\">\n",
@@ -234,7 +160,7 @@ int pmv_gate_write_junit(const char *path, const pmv_gate_result *r, int n, cons
         }
     }
     fprintf(f, "  </testsuite>\n</testsuites>\n");
-    return close_tmp(f, tmp, path, err, errlen);
+    return pmv_atomic_commit(&af, err, errlen);
 }
 
 /* ---- GitHub Actions */
@@ -270,6 +196,10 @@ void pmv_gate_print_github(FILE *f, const pmv_gate_result *r, int n, const pmv_g
 
 /* ---- JSON */
 
+/* Significant digits of the report's fractional numbers (a baseline keeps
+   17, enough to read a double back exactly). */
+#define REPORT_DIGITS 10
+
 static const char *unit_name(pmv_lunit u)
 {
     switch (u) {
@@ -284,54 +214,54 @@ static const char *unit_name(pmv_lunit u)
 int pmv_gate_write_json(const char *path, const pmv_gate_result *r, int n, const pmv_gate_summary *s,
                         char *err, size_t errlen)
 {
-    char *tmp;
-    FILE *f = open_tmp(path, &tmp, err, errlen);
+    pmv_atomic_file af;
+    FILE *f = pmv_atomic_open(&af, path, err, errlen);
     if (!f) return -1;
     fprintf(f, "{\"passed\": %s, \"rules_file\": ", s->failed ? "false" : "true");
-    json_str(f, s->rules_path);
+    pmv_json_str(f, s->rules_path);
     fputs(", \"command\": ", f);
-    json_str(f, s->command);
+    pmv_json_str(f, s->command);
     fprintf(f, ", \"runs\": %d, \"alpha\": ", s->runs);
-    json_num(f, s->alpha);
+    pmv_json_num(f, s->alpha, REPORT_DIGITS);
     fputs(", \"baseline\": ", f);
-    if (s->baseline_path) json_str(f, s->baseline_path); else fputs("null", f);
+    if (s->baseline_path) pmv_json_str(f, s->baseline_path); else fputs("null", f);
     fprintf(f, ", \"counts\": {\"passed\": %d, \"failed\": %d, \"skipped\": %d}, \"elapsed_s\": ",
             s->passed, s->failed, s->skipped);
-    json_num(f, s->elapsed_s);
+    pmv_json_num(f, s->elapsed_s, REPORT_DIGITS);
     fputs(", \"rules\": [", f);
     for (int i = 0; i < n; i++) {
         const pmv_gate_result *x = &r[i];
         fputs(i ? ",\n  {\"line\": " : "\n  {\"line\": ", f);
         fprintf(f, "%d, \"rule\": ", x->rule->line);
-        json_str(f, x->rule->text);
+        pmv_json_str(f, x->rule->text);
         fputs(", \"series\": ", f);
-        json_str(f, x->rule->selector);
+        pmv_json_str(f, x->rule->selector);
         fprintf(f, ", \"stat\": \"%s\", \"op\": \"%s\", \"relative\": %s, \"verdict\": \"%s\", \"unit\": \"%s\"",
                 pmv_stat_name(x->rule->stat), pmv_op_str(x->rule->op), x->rule->relative ? "true" : "false",
                 verdict_str(x->verdict), unit_name(x->unit));
-        fputs(", \"measured\": ", f); json_num(f, x->measured);
-        fputs(", \"limit\": ", f); json_num(f, x->limit);
-        if (x->rule->relative) { fputs(", \"factor\": ", f); json_num(f, x->rule->factor); }
+        fputs(", \"measured\": ", f); pmv_json_num(f, x->measured, REPORT_DIGITS);
+        fputs(", \"limit\": ", f); pmv_json_num(f, x->limit, REPORT_DIGITS);
+        if (x->rule->relative) { fputs(", \"factor\": ", f); pmv_json_num(f, x->rule->factor, REPORT_DIGITS); }
         fputs(", \"runs\": [", f);
         for (ptrdiff_t k = 0; k < arrlen(x->runs); k++) {
             if (k) fputs(", ", f);
-            json_num(f, x->runs[k]);
+            pmv_json_num(f, x->runs[k], REPORT_DIGITS);
         }
         fputs("]", f);
         if (x->rule->relative) {
-            fputs(", \"baseline\": ", f); json_num(f, x->baseline);
+            fputs(", \"baseline\": ", f); pmv_json_num(f, x->baseline, REPORT_DIGITS);
             fprintf(f, ", \"baseline_runs\": %d, \"change\": ", x->baseline_runs);
-            json_num(f, x->change);
+            pmv_json_num(f, x->change, REPORT_DIGITS);
             fprintf(f, ", \"test\": \"%s\"", x->test == PMV_TEST_MADE ? "mann-whitney" :
                     x->test == PMV_TEST_SINGLE ? "not made (single run)" : "none");
             fputs(", \"p_value\": ", f);
-            json_num(f, x->test == PMV_TEST_MADE ? x->p : NAN);
+            pmv_json_num(f, x->test == PMV_TEST_MADE ? x->p : NAN, REPORT_DIGITS);
             if (x->test == PMV_TEST_MADE) fprintf(f, ", \"alternative\": \"%s\"", x->alt);
         }
         fputs(", \"message\": ", f);
-        json_str(f, x->message);
+        pmv_json_str(f, x->message);
         fputc('}', f);
     }
     fputs(n ? "\n]}\n" : "]}\n", f);
-    return close_tmp(f, tmp, path, err, errlen);
+    return pmv_atomic_commit(&af, err, errlen);
 }

@@ -1,0 +1,10 @@
+/* utf8.h - validating one UTF-8 sequence, for writers of JSON and XML */
+#ifndef PMV_UTF8_H
+#define PMV_UTF8_H
+
+/* Length (1-4) of the valid UTF-8 sequence at s, or 0 if it is invalid:
+   overlong, a surrogate, above U+10FFFF or cut short (it stops at a NUL,
+   so s need only be NUL-terminated). Thread safety: reentrant. */
+int pmv_utf8_len(const unsigned char *s);
+
+#endif
