@@ -306,6 +306,8 @@ static int exec_child(long parent)
     return strcmp(pm_segment_path(), seg_path(getpid())) == 0 ? 0 : 4;
 }
 
+static char self_exe[4096] = "/proc/self/exe";  /* argv[0] resolved: valgrind's /proc/self/exe is valgrind */
+
 /* fork() then exec(): parent and exec'd child each exact, each in its own
    segment (the child keeps its pid across exec, the segment its name). */
 static void test_fork_then_exec(void)
@@ -317,7 +319,7 @@ static void test_fork_then_exec(void)
         char arg[32];
         snprintf(arg, sizeof arg, "%ld", (long)getppid());
         setenv("PERFMON_KEEP", "1", 1);
-        execl("/proc/self/exe", "test_fork", "--exec-child", arg, (char *)NULL);
+        execl(self_exe, "test_fork", "--exec-child", arg, (char *)NULL);
         _exit(127);
     }
     bump(1);
@@ -340,6 +342,7 @@ static void test_fork_then_exec(void)
 int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "--exec-child") == 0) return exec_child(atol(argv[2]));
+    if (!realpath(argv[0], self_exe)) snprintf(self_exe, sizeof self_exe, "/proc/self/exe");
     RUN(test_parent_and_child_exact);
     RUN(test_child_without_records_leaves_parent_alone);
     RUN(test_child_does_not_hold_parent_lock);

@@ -23,7 +23,7 @@ static int private_shm(const char *opts, unsigned long flags)
     const char *why = NULL;
     if (geteuid() != 0) why = "not root";
     else if (unshare(CLONE_NEWNS) != 0) why = "unshare(CLONE_NEWNS) failed";
-    else if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) why = "cannot make / private";
+    else if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) why = "cannot make / private";
     else if (mount("tmpfs", "/dev/shm", "tmpfs", flags, opts) != 0) why = "cannot mount a tmpfs on /dev/shm";
     if (!why) return 0;
     printf("# SKIP %s: %s (%s)\n", harness_test, why, strerror(errno));

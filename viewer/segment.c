@@ -22,6 +22,11 @@
    update leaves seq odd forever, and the values are then off by at most one
    record, which beats hanging. */
 #define PMV_SEQ_RETRIES 64
+/* ... but while seq keeps moving the writer is alive, and a patient reader
+   keeps trying up to this many times: copying a wide histogram can take
+   longer than the writer's next update of the same cell, and only a
+   consistent copy keeps the bucket total within one record of count. */
+#define PMV_SEQ_RETRIES_LIVE 4096
 /* After this many cells that never read consistently, stop yielding
    between tries: a hostile or crashed segment must not make us slow. */
 #define PMV_PATIENT_TORN_CELLS 16
@@ -196,9 +201,12 @@ static void read_cell(const unsigned char *map, const pm_shm_header *h, const pm
                       cell_copy *out, uint64_t *buf, int patient)
 {
     out->torn = 1;
-    for (int tries = 0; tries < PMV_SEQ_RETRIES; tries++) {
+    uint64_t last = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+    int moved = 0;
+    for (int tries = 0; tries < (patient && moved ? PMV_SEQ_RETRIES_LIVE : PMV_SEQ_RETRIES); tries++) {
         if (patient && tries >= 8) sched_yield();
         uint64_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+        if (s1 != last) { moved = 1; last = s1; }
         if (s1 & 1u) continue;
         out->count = load64(&c->count);
         out->sum = load64(&c->sum);
@@ -209,10 +217,13 @@ static void read_cell(const unsigned char *map, const pm_shm_header *h, const pm
         out->hist_off = load64(&c->hist_off);
         copy_buckets(map, h, out, buf);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
-        if (__atomic_load_n(&c->seq, __ATOMIC_RELAXED) == s1) {
+        uint64_t s2 = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+        if (s2 == s1) {
             out->torn = 0;
             return;
         }
+        moved = 1;
+        last = s2;
     }
     /* gave up: take the values as they are */
     out->count = load64(&c->count);
