@@ -110,7 +110,7 @@ test-asan test-ubsan test-tsan: test-%:
 	@mv build/$*/.flags.new build/$*/.flags
 	+@ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 	  UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-	  TSAN_OPTIONS=$${TSAN_OPTIONS:-halt_on_error=0:exitcode=66:second_deadlock_stack=1} \
+	  TSAN_OPTIONS=$${TSAN_OPTIONS:-halt_on_error=0:exitcode=66:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp} \
 	  $(MAKE) --no-print-directory O=build/$* OPT="$(SAN_OPT)" \
 	  EXTRA_CFLAGS="$(SAN_$*) $(EXTRA_CFLAGS)" EXTRA_LDFLAGS="$(SAN_$*) $(EXTRA_LDFLAGS)" test
 
