@@ -95,6 +95,8 @@ t_check hit_rate_line "$(cap $S | grep '^hit rate')" 'cap $S | grep -q "^hit rat
 # ---- values change between frames; history fills
 c1=$(row_field $S requests 4)
 i=0
+while [ -z "$c1" ] && [ $i -lt 50 ]; do sleep 0.1; c1=$(row_field $S requests 4); i=$((i + 1)); done  # slow builds (TSan)
+i=0
 c2=$c1
 while [ $i -lt 50 ] && [ "$c2" = "$c1" ]; do sleep 0.1; c2=$(row_field $S requests 4); i=$((i + 1)); done
 t_check values_change "requests COUNT '$c1' then '$c2'" '[ -n "$c1" ] && [ "$c1" != "$c2" ]'
