@@ -342,6 +342,10 @@ static inline uint64_t pm__ticks_to_ns(uint64_t d)
 
 #define PM__LOAD(p)     __atomic_load_n((p), __ATOMIC_RELAXED)
 #define PM__STORE(p, v) __atomic_store_n((p), (v), __ATOMIC_RELAXED)
+/* A call site's cached id is published with release after its series record
+   is written, and read with acquire, so the record (slow threshold, kind) is
+   visible through it. Free on x86-64: both are plain moves. */
+#define PM__SITE(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
 
 /* Counter. The cell has exactly one writer, this thread, and nothing else in
    the process reads it, so a plain add is exact and race-free here; it
@@ -411,13 +415,13 @@ static inline void pm__observe(pm_id *site, const char *name, pm_kind kind, pm_u
 
 static inline void pm__record(pm_id *site, const char *name, pm_unit unit, int64_t v)
 {
-    pm__observe(site, name, PM_KIND_DISTRIBUTION, unit, PM__LOAD(site), v < 0 ? 0u : (uint64_t)v, 0);
+    pm__observe(site, name, PM_KIND_DISTRIBUTION, unit, PM__SITE(site), v < 0 ? 0u : (uint64_t)v, 0);
 }
 
 static inline pm_span pm__begin(pm_id *site, const char *name)
 {
     pm_span s;
-    s.id = PM__LOAD(site);
+    s.id = PM__SITE(site);
     s.failed = 0;
     s.start = 0;
     if (PM__UNLIKELY(!pm__valid(s.id))) {
@@ -457,14 +461,14 @@ static inline pm_span pm_begin_id(pm_id id)
 /* Each macro owns a static id for its call site. */
 #define PM__SITE_STMT(call) do { static pm_id pm__site_; call; } while (0)
 
-#define PM_COUNT(name, n)        PM__SITE_STMT(pm__count(&pm__site_, (name), PM__LOAD(&pm__site_), (uint64_t)(n)))
-#define PM_GAUGE_SET(name, v)    PM__SITE_STMT(pm__gauge(&pm__site_, (name), PM__LOAD(&pm__site_), (int64_t)(v), 0))
-#define PM_GAUGE_ADD(name, d)    PM__SITE_STMT(pm__gauge(&pm__site_, (name), PM__LOAD(&pm__site_), (int64_t)(d), 1))
+#define PM_COUNT(name, n)        PM__SITE_STMT(pm__count(&pm__site_, (name), PM__SITE(&pm__site_), (uint64_t)(n)))
+#define PM_GAUGE_SET(name, v)    PM__SITE_STMT(pm__gauge(&pm__site_, (name), PM__SITE(&pm__site_), (int64_t)(v), 0))
+#define PM_GAUGE_ADD(name, d)    PM__SITE_STMT(pm__gauge(&pm__site_, (name), PM__SITE(&pm__site_), (int64_t)(d), 1))
 #define PM_RECORD(name, v)       PM__SITE_STMT(pm__record(&pm__site_, (name), PM_UNIT_NONE, (int64_t)(v)))
 #define PM_RECORD_UNIT(name, v, unit) PM__SITE_STMT(pm__record(&pm__site_, (name), (unit), (int64_t)(v)))
 #define PM_RECORD_BYTES(name, v) PM_RECORD_UNIT(name, v, PM_UNIT_BYTES)
 #define PM_DURATION(name, ns, ok) PM__SITE_STMT( \
-    pm__observe(&pm__site_, (name), PM_KIND_TIMER, PM_UNIT_NANOSECONDS, PM__LOAD(&pm__site_), (uint64_t)(ns), !(ok)))
+    pm__observe(&pm__site_, (name), PM_KIND_TIMER, PM_UNIT_NANOSECONDS, PM__SITE(&pm__site_), (uint64_t)(ns), !(ok)))
 
 #if defined(__GNUC__)
 /* PM_BEGIN is an expression, so its static lives in a statement expression. */
@@ -1265,7 +1269,7 @@ pm_id pm__resolve(pm_id *site, const char *name, pm_kind kind, pm_unit unit)
 {
     if (!name || pm__ensure() != PM__ON) return 0;
     pm_id id = pm__find_or_add(name, kind, unit);
-    if (site) PM__STORE(site, id);
+    if (site) __atomic_store_n(site, id, __ATOMIC_RELEASE);
     return id;
 }
 
