@@ -51,6 +51,6 @@ mv "$seg" "$T/shm/" 2>/dev/null
 PERFMON_SHM_DIR="$T/shm" timeout 30 "$VIEW" export $spid > "$T/f.json" 2> "$T/f.err"
 rc=$?
 got="$(value "$T/f.json" stress.ops value) $(value "$T/f.json" stress.timer count) $(value "$T/f.json" stress.size count) $(value "$T/f.json" stress.req value)"
-t_check readers_final_exact "stress exit $src, export rc=$rc, published $P, got $got" \
+t_check readers_final_exact "stress exit $src, export rc=$rc, published $P, got $got $(grep -E 'SUMMARY|WARNING|#[0-3] ' "$T/stress.err" | head -n 12)" \
     '[ $src = 0 ] && [ $rc = 0 ] && [ "$got" = "$P $P $P $P" ]'
 t_done
