@@ -108,7 +108,7 @@ test-asan test-ubsan test-tsan: test-%:
 	@echo "$(CC) $(SAN_OPT) $(SAN_$*) $(EXTRA_CFLAGS)" > build/$*/.flags.new
 	@cmp -s build/$*/.flags.new build/$*/.flags || { rm -rf build/$*/viewer build/$*/examples build/$*/tests; }
 	@mv build/$*/.flags.new build/$*/.flags
-	+@ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
+	+@PM_SANITIZER=$* ASAN_OPTIONS=$${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 	  UBSAN_OPTIONS=$${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
 	  TSAN_OPTIONS=$${TSAN_OPTIONS:-halt_on_error=0:exitcode=66:second_deadlock_stack=1:suppressions=$(CURDIR)/tests/tsan.supp} \
 	  $(MAKE) --no-print-directory O=build/$* OPT="$(SAN_OPT)" \
