@@ -995,7 +995,7 @@ static void pm__read_proc(const char *path, char *out, size_t size, char nul_as)
 
 static pm_result pm__errno_result(int e)
 {
-    if (e == EACCES || e == EPERM) return PM_ERR_PERMISSION;
+    if (e == EACCES || e == EPERM || e == EROFS) return PM_ERR_PERMISSION;
     if (e == ENOSPC || e == ENOMEM) return PM_ERR_NO_SPACE;
     return PM_ERR_SHM;
 }

@@ -92,8 +92,10 @@
      the midpoint is then within 0.8% of any value the bucket holds, while
      interpolating toward an edge can be off by up to 1.6%.
      Values >= 2^48 fall in the last bucket. Bucket counts are updated inside
-     the cell's seqlock but a reader need not copy them under it: their sum
-     may then differ from `count` by at most one per thread slot.
+     the cell's seqlock: a reader that wants them to agree with `count` copies
+     the buckets between pm_shm_hist_index(min) and pm_shm_hist_index(max)
+     inside the same seqlock read (copied outside it, they drift from count
+     by however many records the writer made meanwhile).
 
    DROPPED RECORDS
      Anything the writer could not record is counted, never silently lost:

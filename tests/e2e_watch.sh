@@ -91,7 +91,7 @@ t_check json_lines_parse_series_filter "rc=$rc $out $(cat "$T/w.err")" '[ $rc = 
 timeout 30 "$VIEW" watch "$SPID" -i 0.2 > "$T/int.csv" 2> "$T/w.err" &
 vp=$!
 i=0
-while [ $i -lt 100 ] && [ "$(wc -l < "$T/int.csv")" -lt 10 ]; do sleep 0.05; i=$((i + 1)); done
+while [ $i -lt 600 ] && [ "$(wc -l < "$T/int.csv")" -lt 10 ]; do sleep 0.05; i=$((i + 1)); done
 kill -INT $vp
 wait $vp
 rc=$?
