@@ -88,6 +88,7 @@ EOF
 t_check json_lines_parse_series_filter "rc=$rc $out $(cat "$T/w.err")" '[ $rc = 0 ] && [ "$out" = ok ]'
 
 # ---- Ctrl-C stops it cleanly, with whole lines
+: > "$T/int.csv"   # exists before the loop reads it (the redirection below happens in the child)
 timeout 30 "$VIEW" watch "$SPID" -i 0.2 > "$T/int.csv" 2> "$T/w.err" &
 vp=$!
 i=0
