@@ -185,7 +185,7 @@ bench/bin/accuracy: bench/accuracy.c bench/bench.h perfmon_shm.h viewer/stats.c 
 	@mkdir -p bench/bin
 	$(CC) $(BENCH_FLAGS) $(LDFLAGS) -o $@ bench/accuracy.c viewer/stats.c $(LDLIBS)
 
-bench/bin/quick: bench/quick.c $(HEADERS)
+bench/bin/quick: bench/quick.c bench/bench.h $(HEADERS)
 	@mkdir -p bench/bin
 	$(CC) $(BENCH_FLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 

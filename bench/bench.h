@@ -148,4 +148,24 @@ static inline const char *bench_goal(double value, int upper, double limit, doub
 /* Opaque to the optimiser: the loops below must run as written. */
 #define BENCH_BARRIER() __asm__ volatile("" ::: "memory")
 
+#ifdef PERFMON_H
+/* A counter's process total, summed over thread slots through the segment's
+   ABI (for the lost-increment checks; call when the writers have joined). */
+static inline uint64_t bench_counter_total(const char *name)
+{
+    const pm_shm_header *h = (const pm_shm_header *)(const void *)pm__base;
+    for (uint32_t i = 0; i < h->series_count; i++) {
+        if (strcmp(pm__series[i].name, name) != 0) continue;
+        uint64_t total = 0;
+        for (uint32_t t = 0; t < h->threads_used; t++) {
+            const pm_shm_cell *c = (const pm_shm_cell *)(const void *)
+                (pm__base + h->cells_off + ((uint64_t)t * h->max_series + i) * PM_SHM_CELL_SIZE);
+            total += __atomic_load_n(&c->count, __ATOMIC_RELAXED);
+        }
+        return total;
+    }
+    return 0;
+}
+#endif
+
 #endif

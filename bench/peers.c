@@ -135,21 +135,6 @@ static double two_threads(void (*fn)(long), long n)
     return both > 0 ? both / all : 0;
 }
 
-static uint64_t counter_total(const char *name)
-{
-    const pm_shm_header *h = (const pm_shm_header *)(const void *)pm__base;
-    for (uint32_t i = 0; i < h->series_count; i++) {
-        if (strcmp(pm__series[i].name, name) != 0) continue;
-        uint64_t total = 0;
-        for (uint32_t t = 0; t < h->threads_used; t++) {
-            const pm_shm_cell *c = (const pm_shm_cell *)(const void *)
-                (pm__base + h->cells_off + ((uint64_t)t * h->max_series + i) * PM_SHM_CELL_SIZE);
-            total += __atomic_load_n(&c->count, __ATOMIC_RELAXED);
-        }
-        return total;
-    }
-    return 0;
-}
 
 static void lost_row(const char *what, uint64_t expected, uint64_t got, double overlap, int must_be_zero)
 {
@@ -187,13 +172,13 @@ int main(void)
     before = mmv_val->ull;
     ov = two_threads(loop_mmv_stats_inc, N2 / 20);
     lost_row("MMV mmv_stats_inc, 2 threads", 2 * (uint64_t)(N2 / 20 + 1), mmv_val->ull - before, ov, 0);
-    before = counter_total("bench.peer.count");
+    before = bench_counter_total("bench.peer.count");
     ov = two_threads(loop_count, N2);
-    lost_row("perfmon PM_COUNT, 2 threads", 2 * (uint64_t)(N2 + 1), counter_total("bench.peer.count") - before, ov, 1);
-    before = counter_total("bench.peer.byname");
+    lost_row("perfmon PM_COUNT, 2 threads", 2 * (uint64_t)(N2 + 1), bench_counter_total("bench.peer.count") - before, ov, 1);
+    before = bench_counter_total("bench.peer.byname");
     ov = two_threads(loop_count_name, N2 / 20);
     lost_row("perfmon pm_count by name, 2 threads", 2 * (uint64_t)(N2 / 20 + 1),
-             counter_total("bench.peer.byname") - before, ov, 1);
+             bench_counter_total("bench.peer.byname") - before, ov, 1);
     mmv_cleanup();
     return bench_missed ? 1 : 0;
 }

@@ -9,6 +9,7 @@
    and it checks that no increment was lost. Exit 1 when a target is missed. */
 #define PERFMON_IMPLEMENTATION
 #include "perfmon.h"
+#include "bench.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -137,23 +138,6 @@ static double throughput(int threads, long n)
     return (double)threads * (double)n / (end - start);
 }
 
-/* The process total of a counter, read back through the segment's ABI. */
-static uint64_t counter_total(const char *name)
-{
-    const pm_shm_header *h = (const pm_shm_header *)(const void *)pm__base;
-    for (uint32_t i = 0; i < h->series_count; i++) {
-        const pm_shm_series *s = &pm__series[i];
-        if (strcmp(s->name, name) != 0) continue;
-        uint64_t total = 0;
-        for (uint32_t t = 0; t < h->threads_used; t++) {
-            const pm_shm_cell *c = (const pm_shm_cell *)(const void *)
-                (pm__base + h->cells_off + ((uint64_t)t * h->max_series + i) * PM_SHM_CELL_SIZE);
-            total += __atomic_load_n(&c->count, __ATOMIC_RELAXED);
-        }
-        return total;
-    }
-    return 0;
-}
 
 int main(void)
 {
@@ -166,14 +150,14 @@ int main(void)
     measure_pair(loop_clock2, loop_scope, NT, &clk, &scp, &scp_ratio, &scp_over);
 
     double r1[REPS], r2[REPS], ratio[REPS];
-    uint64_t before = counter_total("bench.count");
+    uint64_t before = bench_counter_total("bench.count");
     for (int r = 0; r < REPS; r++) {
         r1[r] = throughput(1, N / 5);
         r2[r] = throughput(2, N / 5);
         ratio[r] = r2[r] / r1[r];
     }
     uint64_t expected = before + (uint64_t)REPS * 3u * (uint64_t)(N / 5);
-    uint64_t got = counter_total("bench.count");
+    uint64_t got = bench_counter_total("bench.count");
     figure sc = summarize(ratio, REPS);
 
     double count_ratio = cnt_ratio.med;

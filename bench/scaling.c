@@ -107,22 +107,6 @@ static double run(int kind, int threads, long n, double *cpu_per_op)
     return (double)threads * (double)n / ((end - start) * 1e-9);
 }
 
-/* Sum over thread slots of a counter, read through the segment's ABI. */
-static uint64_t counter_total(const char *name)
-{
-    const pm_shm_header *h = (const pm_shm_header *)(const void *)pm__base;
-    for (uint32_t i = 0; i < h->series_count; i++) {
-        if (strcmp(pm__series[i].name, name) != 0) continue;
-        uint64_t total = 0;
-        for (uint32_t t = 0; t < h->threads_used; t++) {
-            const pm_shm_cell *c = (const pm_shm_cell *)(const void *)
-                (pm__base + h->cells_off + ((uint64_t)t * h->max_series + i) * PM_SHM_CELL_SIZE);
-            total += __atomic_load_n(&c->count, __ATOMIC_RELAXED);
-        }
-        return total;
-    }
-    return 0;
-}
 
 int main(void)
 {
@@ -180,11 +164,11 @@ int main(void)
             }
         }
     }
-    uint64_t got_one = counter_total("bench.scale.one"), got_distinct = 0;
+    uint64_t got_one = bench_counter_total("bench.scale.one"), got_distinct = 0;
     for (int t = 0; t < MAX_T; t++) {
         char name[64];
         snprintf(name, sizeof name, "bench.scale.distinct{t=\"%d\"}", t);
-        got_distinct += counter_total(name);
+        got_distinct += bench_counter_total(name);
     }
     char subj[32], base[64], goal[48];
     uint64_t lost = (expect_one - got_one) + (expect_distinct - got_distinct);
