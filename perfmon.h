@@ -1408,7 +1408,7 @@ static const char *pm__suffixed(char *buf, size_t size, const char *name, const 
     return n > 0 && (size_t)n < size ? buf : "";   /* "" is an invalid name: dropped and counted */
 }
 
-static void pm__record_resources(const char *name, const pm__usage *before, const pm__usage *after)
+static void pm__record_resources(const char *name, const pm__usage *before, const pm__usage *after, uint64_t peak_rss)
 {
     char buf[PM_SHM_NAME_MAX + 16];
     pm_id id;
@@ -1419,7 +1419,7 @@ static void pm__record_resources(const char *name, const pm__usage *before, cons
     id = pm_lookup(pm__suffixed(buf, sizeof buf, name, ".rss_delta"), PM_KIND_GAUGE, PM_UNIT_BYTES);
     pm_gauge_set_id(id, after->rss - before->rss);
     id = pm_lookup(pm__suffixed(buf, sizeof buf, name, ".peak_rss"), PM_KIND_GAUGE, PM_UNIT_BYTES);
-    pm_gauge_set_id(id, (int64_t)pm__peak_rss());
+    pm_gauge_set_id(id, (int64_t)peak_rss);
 }
 
 pm_resource_span pm_resource_begin(const char *name)
@@ -1441,7 +1441,7 @@ void pm_resource_end(pm_resource_span *s)
     if (!s->name || pm__ensure() != PM__ON) return;
     pm__usage before = { s->cpu_user_ns, s->cpu_sys_ns, s->rss_bytes }, after = pm__usage_now();
     pm_record_duration(s->name, t1 > s->start ? pm__ticks_to_ns(t1 - s->start) : 0u, !s->failed);
-    pm__record_resources(s->name, &before, &after);
+    pm__record_resources(s->name, &before, &after, pm__peak_rss());
 }
 
 /* Estimate inside the bucket holding rank ceil(q * n), kept within the
@@ -1497,7 +1497,7 @@ pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg,
     out->rss_delta_bytes = after.rss - before.rss;
     out->peak_rss_bytes = pm__peak_rss();
     free(hist);
-    if (name && pm__ensure() == PM__ON) pm__record_resources(name, &before, &after);
+    if (name && pm__ensure() == PM__ON) pm__record_resources(name, &before, &after, out->peak_rss_bytes);
     return PM_OK;
 }
 
