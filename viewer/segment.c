@@ -197,6 +197,21 @@ static void copy_buckets(const unsigned char *map, const pm_shm_header *h, cell_
    microseconds (first touch of a histogram page), so when `patient` we
    yield between tries; a crashed writer leaves seq odd for good, so the
    caller stops being patient after a few such cells. */
+/* One unsynchronised copy of a cell and its buckets; read_cell decides
+   whether it was consistent. */
+static void copy_fields(const unsigned char *map, const pm_shm_header *h, const pm_shm_cell *c,
+                        cell_copy *out, uint64_t *buf)
+{
+    out->count = load64(&c->count);
+    out->sum = load64(&c->sum);
+    out->min = load64(&c->min);
+    out->max = load64(&c->max);
+    out->errors = load64(&c->errors);
+    out->slow = load64(&c->slow);
+    out->hist_off = load64(&c->hist_off);
+    copy_buckets(map, h, out, buf);
+}
+
 static void read_cell(const unsigned char *map, const pm_shm_header *h, const pm_shm_cell *c,
                       cell_copy *out, uint64_t *buf, int patient)
 {
@@ -208,14 +223,7 @@ static void read_cell(const unsigned char *map, const pm_shm_header *h, const pm
         uint64_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
         if (s1 != last) { moved = 1; last = s1; }
         if (s1 & 1u) continue;
-        out->count = load64(&c->count);
-        out->sum = load64(&c->sum);
-        out->min = load64(&c->min);
-        out->max = load64(&c->max);
-        out->errors = load64(&c->errors);
-        out->slow = load64(&c->slow);
-        out->hist_off = load64(&c->hist_off);
-        copy_buckets(map, h, out, buf);
+        copy_fields(map, h, c, out, buf);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         uint64_t s2 = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
         if (s2 == s1) {
@@ -226,14 +234,7 @@ static void read_cell(const unsigned char *map, const pm_shm_header *h, const pm
         last = s2;
     }
     /* gave up: take the values as they are */
-    out->count = load64(&c->count);
-    out->sum = load64(&c->sum);
-    out->min = load64(&c->min);
-    out->max = load64(&c->max);
-    out->errors = load64(&c->errors);
-    out->slow = load64(&c->slow);
-    out->hist_off = load64(&c->hist_off);
-    copy_buckets(map, h, out, buf);
+    copy_fields(map, h, c, out, buf);
 }
 
 static int hist_off_valid(uint64_t off, const pm_shm_header *h)
