@@ -148,7 +148,7 @@ static inline const char *bench_goal(double value, int upper, double limit, doub
 /* Opaque to the optimiser: the loops below must run as written. */
 #define BENCH_BARRIER() __asm__ volatile("" ::: "memory")
 
-#ifdef PERFMON_H
+#if defined(PERFMON_H) && PM_ENABLED
 /* A counter's process total, summed over thread slots through the segment's
    ABI (for the lost-increment checks; call when the writers have joined). */
 static inline uint64_t bench_counter_total(const char *name)
