@@ -1,4 +1,4 @@
-/* perfmon_shm.h - perfmon shared-memory segment layout, ABI version 1 - MIT license
+/* perfmon_shm.h - perfmon shared-memory segment layout, ABI version 2 - MIT license
 
    This file is the whole contract between a process that writes metrics
    (perfmon.h) and any program that reads them (perfmon-view, or a reader
@@ -9,7 +9,14 @@
    WHERE A SEGMENT LIVES
      One segment per process: POSIX shared memory object "/perfmon.<pid>",
      i.e. the file /dev/shm/perfmon.<pid> on Linux, mode 0600, created with
-     O_CREAT|O_EXCL|O_NOFOLLOW by the process it describes.
+     O_CREAT|O_EXCL|O_NOFOLLOW by the process it describes. When that name is
+     taken (a file someone else planted, a live writer of another pid
+     namespace sharing /dev/shm, the segment of this process before it called
+     exec()), the writer uses "/perfmon.<pid>.<n>", n = 1..PM_SHM_ALT_NAMES,
+     and sets PM_SHM_FLAG_ALT_NAME: a reader looking for pid P reads every
+     perfmon.P and perfmon.P.<n>, and checks each header's pid. /dev/shm is
+     world-writable: a reader (and the writer) opens with O_NONBLOCK|O_NOFOLLOW
+     and uses only a regular file with one link whose owner it trusts.
 
    LIVENESS
      The writer holds flock(LOCK_EX) on the segment's file for its whole life.
@@ -34,11 +41,12 @@
    THE REGIONS, in this order, each starting at the offset in the header:
      header    struct pm_shm_header, PM_SHM_HEADER_SIZE bytes
      hash      hash_capacity x uint32_t  (writer's name index; readers may ignore)
-     threads   max_threads x struct pm_shm_thread
+     threads   (max_threads + 1) x struct pm_shm_thread; the last is the shared slot
      series    max_series  x struct pm_shm_series
-     cells     max_threads x max_series x struct pm_shm_cell
+     cells     (max_threads + 1) x max_series x struct pm_shm_cell
                cell of (thread slot t, series i) is at
-               cells_off + ((uint64_t)t * max_series + i) * PM_SHM_CELL_SIZE
+               cells_off + ((uint64_t)t * max_series + i) * PM_SHM_CELL_SIZE;
+               row max_threads belongs to the shared slot
      arena     arena_size bytes; histograms are carved from it, each
                PM_SHM_HIST_BUCKETS x uint64_t, 64-byte aligned
    pm_shm_layout() below computes every offset from the capacities; a reader
@@ -63,7 +71,13 @@
      writer, the thread that owns the slot. Cells are cumulative since the
      process started; when a thread exits its slot (and the counts in it)
      passes to the next new thread, so a reader sums a series' cells over all
-     slots in [0, threads_used) to get the process total.
+     slots in [0, threads_used), plus the shared slot (row max_threads), to
+     get the process total.
+     THE SHARED SLOT: threads beyond max_threads all record into row
+     max_threads with atomic read-modify-writes (overflow_threads counts
+     them). Its cells have many writers, so `seq` stays 0 there: read the
+     fields as they are; count, the bucket total and sum may disagree by the
+     records in flight at that instant. min/max are exact (CAS).
      - counter:  `count` is the counter's value. Always read atomically
                  (one aligned 64-bit load); `seq` is not used.
      - gauge:    the value lives in the series record (`gauge`, two's
@@ -102,10 +116,33 @@
      `dropped` counts records lost whole (no series or thread slot could be
      had); the dropped_* fields say why. dropped_hist counts records whose
      count/sum/min/max were kept but whose histogram bucket was not.
+     The drop log keeps the last few distinct names that were refused: the
+     writer takes ticket t = drop_log_head++ and fills drop_log[t % N] inside
+     that note's own seqlock (a writer that finds it odd skips the note). A
+     reader copies a note between two loads of `seq` (even, unchanged, not
+     0) and sorts by ticket. The name is raw bytes the program passed: escape
+     it before printing.
+
+   WRITER DIAGNOSTICS
+     config_errors: one line per PERFMON_* variable or pm_config field the
+     writer could not use, e.g. "PERFMON_MAX_SERIES=abc: not a number (1024
+     used)"; "" when none. heartbeat_realtime_ns is renewed every
+     heartbeat_interval_ns by a writer's thread while it runs: once the
+     writer is gone (flock free) it says roughly when it died.
+     pid_ns_dev/pid_ns_ino identify the writer's pid namespace: a reader in
+     another one must not take /proc/<pid> for the writer. proc_start_ticks
+     (field 22 of /proc/<pid>/stat) tells a reused pid from the writer, and
+     stays the same across exec(): a dead segment whose pid is alive with the
+     same start ticks belongs to an image that called exec().
+     PM_SHM_FLAG_FORK_CHILD marks a fork() child's segment (parent_pid).
+     `writers` counts copies of the implementation in the process that
+     write this segment (a shared library and the executable, say).
 
    VERSIONING
      `version` changes whenever any layout in this file changes. A reader
-     refuses versions it does not know. */
+     refuses versions it does not know. Version 2 added the shared slot, the
+     drop log, config_errors, the heartbeat, pid namespace, flags and two
+     drop reasons, and grew the header to 2048 bytes. */
 #ifndef PERFMON_SHM_H
 #define PERFMON_SHM_H
 
@@ -117,18 +154,22 @@ extern "C" {
 #endif
 
 #define PM_SHM_MAGIC            "PERFMON\0"   /* 8 bytes, including the NUL */
-#define PM_SHM_VERSION          1u
+#define PM_SHM_VERSION          2u
 #define PM_SHM_BYTE_ORDER_MARK  0x01020304u
-#define PM_SHM_NAME_PREFIX      "/perfmon."   /* shm_open name: prefix + decimal pid */
+#define PM_SHM_NAME_PREFIX      "/perfmon."   /* shm_open name: prefix + decimal pid [+ "." + n] */
 #define PM_SHM_DIR              "/dev/shm"    /* where Linux keeps those objects */
 
-#define PM_SHM_HEADER_SIZE      512u
+#define PM_SHM_HEADER_SIZE      2048u
 #define PM_SHM_SERIES_SIZE      256u
 #define PM_SHM_THREAD_SIZE      64u
 #define PM_SHM_CELL_SIZE        64u
 #define PM_SHM_NAME_MAX         184u  /* bytes for the name, NUL included */
 #define PM_SHM_PROCESS_MAX      64u   /* bytes for the process name, NUL included */
 #define PM_SHM_CMDLINE_MAX      192u  /* bytes for the command line, NUL included */
+#define PM_SHM_CONFIG_ERRORS_MAX 384u /* bytes for the configuration error text */
+#define PM_SHM_DROP_NOTES       8u    /* entries of the drop log */
+#define PM_SHM_DROP_NAME_MAX    104u  /* bytes of a name kept in a drop note, NUL included */
+#define PM_SHM_ALT_NAMES        16u   /* fallback names perfmon.<pid>.1 .. .16 */
 
 /* Capacity bounds a reader should enforce before trusting a header. */
 #define PM_SHM_MAX_SERIES_LIMIT  (1u << 20)
@@ -181,12 +222,38 @@ enum {
 enum {
     PM_SHM_THREAD_UNUSED = 0, /* never owned */
     PM_SHM_THREAD_ACTIVE = 1, /* owned by a live thread */
-    PM_SHM_THREAD_IDLE   = 2  /* owner exited; cells keep its counts */
+    PM_SHM_THREAD_IDLE   = 2, /* owner exited; cells keep its counts */
+    PM_SHM_THREAD_SHARED = 3  /* the shared slot: written with atomic adds by many threads */
+};
+
+/* header.flags */
+enum {
+    PM_SHM_FLAG_FORK_CHILD = 1u, /* a fork() child's segment; parent_pid says whose */
+    PM_SHM_FLAG_EXECED     = 2u, /* the process called exec() since: this is the old image's */
+    PM_SHM_FLAG_ALT_NAME   = 4u  /* at perfmon.<pid>.<n>: perfmon.<pid> was taken */
+};
+
+/* drop_note.reason: why records under a name were dropped */
+enum {
+    PM_SHM_DROP_SERIES_FULL   = 1, /* max_series reached */
+    PM_SHM_DROP_BAD_NAME      = 2, /* invalid, too long, or NULL (name "") */
+    PM_SHM_DROP_KIND_MISMATCH = 3, /* registered with another kind */
+    PM_SHM_DROP_UNIT_MISMATCH = 4, /* registered with another unit */
+    PM_SHM_DROP_NEGATIVE      = 5, /* negative counter increment */
+    PM_SHM_DROP_NO_MEMORY     = 6  /* /dev/shm full */
 };
 
 /* hash slot values: 0 empty, else series index + 1, or one of these */
 #define PM_SHM_HASH_CLAIMING  0xFFFFFFFFu  /* a writer is registering */
 #define PM_SHM_HASH_DEAD      0xFFFFFFFEu  /* registration failed; skip */
+
+typedef struct pm_shm_drop_note {
+    uint64_t seq;                   /*   0 seqlock: odd while written, 0 never used */
+    uint64_t ticket;                /*   8 drop_log_head value that chose this entry */
+    uint32_t reason;                /*  16 PM_SHM_DROP_* */
+    uint32_t name_len;              /*  20 the rejected name's full length in bytes */
+    char     name[PM_SHM_DROP_NAME_MAX]; /* 24 its first bytes, NUL-terminated; any bytes */
+} pm_shm_drop_note;                 /* 128 */
 
 typedef struct pm_shm_header {
     char     magic[8];              /*   0 PM_SHM_MAGIC */
@@ -195,7 +262,7 @@ typedef struct pm_shm_header {
     uint64_t total_size;            /*  16 bytes in the segment */
     uint32_t byte_order;            /*  24 PM_SHM_BYTE_ORDER_MARK, native */
     uint32_t state;                 /*  28 PM_SHM_STATE_*, written last at init */
-    uint32_t pid;                   /*  32 writer's pid */
+    uint32_t pid;                   /*  32 writer's pid, in its own pid namespace */
     uint32_t uid;                   /*  36 writer's real uid */
     uint64_t start_realtime_ns;     /*  40 CLOCK_REALTIME at init */
     uint64_t start_monotonic_ns;    /*  48 CLOCK_MONOTONIC at init */
@@ -204,7 +271,7 @@ typedef struct pm_shm_header {
     uint32_t hist_sub_bits;         /*  68 PM_SHM_HIST_SUB_BITS */
     double   ns_per_tick;           /*  72 1.0 for CLOCK_MONOTONIC */
     uint32_t max_series;            /*  80 series capacity */
-    uint32_t max_threads;           /*  84 thread slot capacity */
+    uint32_t max_threads;           /*  84 thread slot capacity (the shared slot not counted) */
     uint32_t hash_capacity;         /*  88 power of two >= 2 * max_series */
     uint32_t hist_buckets;          /*  92 PM_SHM_HIST_BUCKETS */
     uint32_t series_count;          /*  96 atomic: records handed out (<= max_series) */
@@ -212,7 +279,7 @@ typedef struct pm_shm_header {
     uint32_t series_size;           /* 104 PM_SHM_SERIES_SIZE */
     uint32_t cell_size;             /* 108 PM_SHM_CELL_SIZE */
     uint32_t thread_size;           /* 112 PM_SHM_THREAD_SIZE */
-    uint32_t reserved0;             /* 116 */
+    uint32_t flags;                 /* 116 atomic: PM_SHM_FLAG_* */
     uint64_t hash_off;              /* 120 */
     uint64_t threads_off;           /* 128 */
     uint64_t series_off;            /* 136 */
@@ -222,16 +289,29 @@ typedef struct pm_shm_header {
     uint64_t arena_used;            /* 168 atomic: bytes of the arena handed out */
     uint64_t dropped;               /* 176 atomic: records lost whole */
     uint64_t dropped_series_full;   /* 184 atomic: ... because max_series was reached */
-    uint64_t dropped_threads_full;  /* 192 atomic: ... because max_threads was reached */
-    uint64_t dropped_bad_name;      /* 200 atomic: ... because the name was invalid or too long */
+    uint64_t dropped_threads_full;  /* 192 atomic: ... because no thread slot could be had */
+    uint64_t dropped_bad_name;      /* 200 atomic: ... because the name was invalid, too long or NULL */
     uint64_t dropped_kind_mismatch; /* 208 atomic: ... because the name exists with another kind */
     uint64_t dropped_no_memory;     /* 216 atomic: ... because /dev/shm had no room */
     uint64_t dropped_hist;          /* 224 atomic: records kept without their histogram bucket */
     uint64_t default_slow_ns;       /* 232 slow threshold given to new timers */
-    uint64_t reserved1[2];          /* 240 */
+    uint64_t heartbeat_realtime_ns; /* 240 atomic: CLOCK_REALTIME the writer last said it was alive */
+    uint32_t parent_pid;            /* 248 the parent's pid when this is a fork child's segment, else 0 */
+    uint32_t writers;               /* 252 atomic: copies of the implementation writing here */
     char     process_name[PM_SHM_PROCESS_MAX]; /* 256 NUL-terminated */
     char     cmdline[PM_SHM_CMDLINE_MAX];      /* 320 NUL-terminated, args joined by ' ' */
-} pm_shm_header;                    /* 512 */
+    uint64_t dropped_unit_mismatch; /* 512 atomic: ... because the name exists with another unit */
+    uint64_t dropped_negative;      /* 520 atomic: ... because a counter increment was negative */
+    uint64_t overflow_threads;      /* 528 atomic: threads that recorded through the shared slot */
+    uint64_t pid_ns_dev;            /* 536 st_dev of the writer's /proc/self/ns/pid, 0 unknown */
+    uint64_t pid_ns_ino;            /* 544 st_ino of the same, 0 unknown */
+    uint64_t proc_start_ticks;      /* 552 field 22 of the writer's /proc/self/stat (survives exec) */
+    uint64_t drop_log_head;         /* 560 atomic: drop notes handed out; note i is at i % PM_SHM_DROP_NOTES */
+    uint64_t heartbeat_interval_ns; /* 568 how often heartbeat_realtime_ns is renewed, 0 never */
+    uint8_t  reserved2[64];         /* 576 */
+    char     config_errors[PM_SHM_CONFIG_ERRORS_MAX]; /* 640 NUL-terminated lines the writer could not parse */
+    pm_shm_drop_note drop_log[PM_SHM_DROP_NOTES];    /* 1024 the last names whose records were dropped */
+} pm_shm_header;                    /* 2048 */
 
 typedef struct pm_shm_thread {
     uint32_t state;                 /*  0 atomic PM_SHM_THREAD_* */
@@ -275,6 +355,10 @@ PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, hash_off) == 120, "hash_off offset"
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, dropped) == 176, "dropped offset");
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, process_name) == 256, "process_name offset");
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, cmdline) == 320, "cmdline offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, dropped_unit_mismatch) == 512, "dropped_unit_mismatch offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, config_errors) == 640, "config_errors offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, drop_log) == 1024, "drop_log offset");
+PM_SHM_STATIC_ASSERT(sizeof(pm_shm_drop_note) == 128, "drop note size");
 PM_SHM_STATIC_ASSERT(sizeof(pm_shm_thread) == PM_SHM_THREAD_SIZE, "thread size");
 PM_SHM_STATIC_ASSERT(sizeof(pm_shm_series) == PM_SHM_SERIES_SIZE, "series size");
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_series, gauge) == 64, "gauge offset");
@@ -302,11 +386,62 @@ static inline int pm_shm_layout(uint32_t max_series, uint32_t max_threads,
     out->hash_capacity = cap;
     out->hash_off    = PM_SHM_HEADER_SIZE;
     out->threads_off = pm_shm_align64(out->hash_off + (uint64_t)cap * 4u);
-    out->series_off  = out->threads_off + (uint64_t)max_threads * PM_SHM_THREAD_SIZE;
+    /* max_threads slots plus the shared one, last */
+    out->series_off  = out->threads_off + ((uint64_t)max_threads + 1u) * PM_SHM_THREAD_SIZE;
     out->cells_off   = out->series_off + (uint64_t)max_series * PM_SHM_SERIES_SIZE;
-    out->arena_off   = out->cells_off + (uint64_t)max_threads * max_series * PM_SHM_CELL_SIZE;
+    out->arena_off   = out->cells_off + ((uint64_t)max_threads + 1u) * max_series * PM_SHM_CELL_SIZE;
     out->total_size  = out->arena_off + arena_size;
     return 0;
+}
+
+/* Whether a writer may register `s` (n bytes) as a series name: a base of
+   [A-Za-z0-9_.:/-]+, then optionally {key="value",...} with keys
+   [A-Za-z_][A-Za-z0-9_]*, each key once, and values in which '"', '\\' and
+   newline are escaped as \" \\ \n and no other byte is below 0x20.
+   n must be < PM_SHM_NAME_MAX. Returns 1 or 0. (perfmon.h and pm_name()
+   both use it; a reader may, to tell damaged names from good ones.) */
+static inline int pm_shm_name_valid(const char *s, size_t n)
+{
+    size_t i = 0, keys[32], nkeys = 0;
+    if (n == 0 || n >= PM_SHM_NAME_MAX) return 0;
+    while (i < n) {
+        unsigned char c = (unsigned char)s[i];
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '_' || c == '.' || c == ':' || c == '/' || c == '-')) break;
+        i++;
+    }
+    if (i == 0) return 0;
+    if (i == n) return 1;
+    if (s[i] != '{' || s[n - 1] != '}' || i + 2 == n) return 0;   /* "{}" too */
+    i++;
+    for (;;) {
+        size_t k = i;
+        while (i < n && (s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
+                         (i > k && s[i] >= '0' && s[i] <= '9'))) i++;
+        if (i == k || i + 1 >= n || s[i] != '=' || s[i + 1] != '"') return 0;
+        for (size_t j = 0; j < nkeys; j++)   /* a key given twice is two meanings for one series */
+            if (keys[j] >> 8 == i - k && __builtin_memcmp(s + (keys[j] & 0xFF), s + k, i - k) == 0) return 0;
+        if (nkeys == sizeof keys / sizeof keys[0] || k > 0xFF) return 0;
+        keys[nkeys++] = ((i - k) << 8) | k;
+        i += 2;
+        for (;;) {
+            if (i >= n - 1) return 0;
+            if (s[i] == '\\') {
+                if (s[i + 1] != '"' && s[i + 1] != '\\' && s[i + 1] != 'n') return 0;
+                i += 2;
+            } else if (s[i] == '"') {
+                i++;
+                break;
+            } else if ((unsigned char)s[i] < 0x20) {
+                return 0;
+            } else {
+                i++;
+            }
+        }
+        if (i == n - 1) return 1;
+        if (s[i] != ',') return 0;
+        i++;
+    }
 }
 
 /* 64-bit hash of a name, the key of the writer's hash index: the name is
