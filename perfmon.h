@@ -109,6 +109,7 @@
 
 #include <stdint.h>
 #include <stddef.h>
+#include <stdarg.h>
 #include <time.h>
 #include "perfmon_shm.h"
 
@@ -120,18 +121,36 @@
 extern "C" {
 #endif
 
-#define PM_VERSION_STRING "0.1.0"
+#define PM_VERSION_MAJOR  0
+#define PM_VERSION_MINOR  2
+#define PM_VERSION_PATCH  0
+#define PM_VERSION_STRING "0.2.0"
+/* One number to compare: PM_VERSION >= PM_MAKE_VERSION(0, 2, 0). */
+#define PM_MAKE_VERSION(major, minor, patch) ((major) * 10000 + (minor) * 100 + (patch))
+#define PM_VERSION PM_MAKE_VERSION(PM_VERSION_MAJOR, PM_VERSION_MINOR, PM_VERSION_PATCH)
+
+/* Bytes a series name may take, its NUL included: size pm_name() buffers
+   with it. */
+#define PM_NAME_MAX PM_SHM_NAME_MAX
+
+/* PM_API: what precedes every public function declaration (and definition
+   in the implementation). Define it, in every file, to give the functions
+   the visibility you need, e.g. __attribute__((visibility("hidden"))) for a
+   shared library that must not export them. Default: nothing. */
+#ifndef PM_API
+#define PM_API
+#endif
 
 typedef enum pm_result {
     PM_OK              = 0,
     PM_ERR_DISABLED    = -1, /* recording is off (PERFMON=0 or PM_ENABLED=0) */
     PM_ERR_ALREADY     = -2, /* already initialised (maybe lazily): cfg ignored */
     PM_ERR_STATE       = -3, /* called after pm_shutdown() */
-    PM_ERR_INVALID     = -4, /* a config value is out of range */
+    PM_ERR_INVALID     = -4, /* a config value or argument is out of range */
     PM_ERR_SHM         = -5, /* the segment could not be created or mapped */
-    PM_ERR_PERMISSION  = -6, /* /dev/shm denied, or a stale segment is not ours */
+    PM_ERR_PERMISSION  = -6, /* /dev/shm denied */
     PM_ERR_NO_SPACE    = -7, /* /dev/shm has no room for the segment */
-    PM_ERR_EXISTS      = -8, /* a live segment already has this pid's name */
+    PM_ERR_EXISTS      = -8, /* perfmon.<pid> and every fallback name are taken */
     PM_ERR_NO_MEMORY   = -9  /* malloc failed (pm_benchmark only) */
 } pm_result;
 
@@ -165,74 +184,102 @@ typedef struct pm_config {
     const char *process_name; /* NULL: from /proc/self/comm */
 } pm_config;
 
-/* A series id as returned by pm_lookup(). Opaque: 0 is "not resolved", a
-   value with the top bit set means "records here are dropped". (It is the
-   byte offset of the series' cell in a thread's row, plus one cell, so the
-   hot path needs no arithmetic to find the cell.) */
+/* A series id as returned by pm_lookup(). Opaque; never 0 once looked up,
+   so 0 in a cache means "not looked up yet". An id whose records are
+   dropped (invalid name, capacity reached, another kind) or ignored
+   (recording off) is still nonzero. (It is the byte offset of the series'
+   cell in a thread's row plus one cell, plus its kind in the low bits, so
+   the hot path needs no arithmetic to find the cell.) */
 typedef uint32_t pm_id;
 
-/* A running timer (PM_BEGIN / pm_begin_id). Plain value: copy it freely. */
+/* A running timer (PM_BEGIN / pm_begin / pm_begin_id). Plain value: copy it freely. */
 typedef struct pm_span {
     pm_id    id;
     uint32_t failed;
     uint64_t start;   /* clock ticks */
 } pm_span;
 
+#if defined(__GNUC__)
+#define PM__SENTINEL __attribute__((sentinel))
+#else
+#define PM__SENTINEL
+#endif
+
+/* pm_name: build `base{k1="v1",k2="v2"}` into buf from key, value string
+   pairs ended by NULL, escaping '"', '\\' and newline in values. Returns
+   the length, or -1 (buf is then "") when it does not fit, an argument is
+   NULL where a string is due (an odd list), or the registry would refuse
+   the name (see CONCEPTS: bad base or key, a key twice, control bytes).
+   Works the same when perfmon is compiled out or off. No allocation.
+   Thread safety: safe. */
+PM__SENTINEL static inline int pm_name(char *buf, size_t size, const char *base, ...);
+
 #if PM_ENABLED
 
 /* pm_init: create this process's segment. cfg may be NULL (defaults plus
    environment). Optional: the first record initialises lazily with NULL.
    Returns PM_OK, PM_ERR_DISABLED when PERFMON=0, PM_ERR_ALREADY when already
-   initialised, or why the segment could not be made (recording is then off).
+   initialised (a non-NULL cfg is then ignored, which stderr and the segment
+   say), or why the segment could not be made (recording is then off).
    Thread safety: safe; concurrent calls initialise once. */
-pm_result pm_init(const pm_config *cfg);
+PM_API pm_result pm_init(const pm_config *cfg);
 
 /* pm_shutdown: mark the segment exited and remove it unless PERFMON_KEEP=1.
    Runs by itself at normal exit (atexit). Records after it are discarded.
+   Call it before _exit() in a fork child (see THREAD AND PROCESS SAFETY).
    Thread safety: safe; threads still recording are harmless (the mapping
    stays until the process exits). */
-void pm_shutdown(void);
+PM_API void pm_shutdown(void);
 
 /* pm_result_str: a short English description. Thread safety: safe. */
-const char *pm_result_str(pm_result r);
+PM_API const char *pm_result_str(pm_result r);
 
 /* pm_lookup: find or register a series; returns an id for the *_id calls.
-   Never fails loudly: a name that cannot be registered yields an id whose
-   records are counted as dropped. Thread safety: safe, lock-free. */
-pm_id pm_lookup(const char *name, pm_kind kind, pm_unit unit);
+   The first registration fixes the series' kind and unit. Never fails
+   loudly and never returns 0: a name that cannot be registered yields an
+   id whose records are counted as dropped. Thread safety: safe, lock-free. */
+PM_API pm_id pm_lookup(const char *name, pm_kind kind, pm_unit unit);
+
+/* pm_prepare: make the first record of series `id` on the calling thread as
+   cheap as any other: claims the thread's slot and commits the histogram
+   pages of a timer or distribution (10-30 us otherwise paid by that first
+   record). Call it from each worker thread at start-up, after pm_lookup().
+   Returns PM_OK, PM_ERR_DISABLED, PM_ERR_INVALID (id dropped or unknown) or
+   PM_ERR_NO_SPACE. Thread safety: per thread. */
+PM_API pm_result pm_prepare(pm_id id);
 
 /* By name, hashed on every call (for names built at run time; no lock,
-   no malloc). Thread safety: safe. */
-void   pm_count(const char *name, uint64_t n);
-void   pm_gauge_set(const char *name, int64_t v);
-void   pm_gauge_add(const char *name, int64_t d);
-void   pm_record(const char *name, int64_t value);
+   no malloc). A NULL name is counted as a bad name. Thread safety: safe. */
+PM_API void   pm_count(const char *name, uint64_t n);
+PM_API void   pm_gauge_set(const char *name, int64_t v);
+PM_API void   pm_gauge_add(const char *name, int64_t d);
+PM_API void   pm_record(const char *name, int64_t value);
 /* pm_record_duration: a duration measured elsewhere; ok=0 counts an error. */
-void   pm_record_duration(const char *name, uint64_t ns, int ok);
+PM_API void   pm_record_duration(const char *name, uint64_t ns, int ok);
+/* pm_begin: start timer `name` (a run-time name); end it with PM_END(s) or
+   PM_END_ERROR(s). The timed-block form is pm_scope(name). */
+PM_API pm_span pm_begin(const char *name);
 
 /* pm_timer_start/stop: begin and end a timer in different functions of one
    thread (up to 32 running per thread; they may nest or overlap). stop
-   returns the duration in seconds, or -1.0 when no timer of that name was
-   started in this thread. Thread safety: per thread. */
-void   pm_timer_start(const char *name);
-double pm_timer_stop(const char *name);
+   matches the innermost running timer with the same name text, and returns
+   the duration in seconds, or -1.0 when no timer of that name was started
+   in this thread. Thread safety: per thread. */
+PM_API void   pm_timer_start(const char *name);
+PM_API double pm_timer_stop(const char *name);
 
 /* pm_set_slow_threshold_ms: timer `name` counts a duration >= ms as slow.
    Registers the timer if needed. Thread safety: safe. */
-void   pm_set_slow_threshold_ms(const char *name, double ms);
+PM_API void   pm_set_slow_threshold_ms(const char *name, double ms);
 
-/* pm_set_unit: declare the unit of a distribution (registers it if needed).
-   Thread safety: safe. */
-void   pm_set_unit(const char *name, pm_unit unit);
-
-/* pm_name: build `base{k1="v1",k2="v2"}` into buf from NULL-terminated
-   key, value string pairs, escaping values. Returns the length, or -1 when
-   it does not fit (buf is then ""). No allocation. Thread safety: safe. */
-int    pm_name(char *buf, size_t size, const char *base, ...);
+/* pm_set_unit: declare the unit of a distribution: registers it with that
+   unit, or gives a distribution registered without a unit this one (once;
+   another unit later is a counted drop). Thread safety: safe. */
+PM_API void   pm_set_unit(const char *name, pm_unit unit);
 
 /* The segment's path (e.g. "/dev/shm/perfmon.1234"), or "" when there is
    none. Thread safety: safe. */
-const char *pm_segment_path(void);
+PM_API const char *pm_segment_path(void);
 
 /* ---- resources: CPU time and memory of a block, for benchmarks and gates ----
    These make system calls (getrusage, a read of /proc/self/statm): a few
@@ -252,8 +299,8 @@ typedef struct pm_resource_span {
 } pm_resource_span;
 
 /* Thread safety: a span belongs to the thread that began it. */
-pm_resource_span pm_resource_begin(const char *name);
-void             pm_resource_end(pm_resource_span *s);
+PM_API pm_resource_span pm_resource_begin(const char *name);
+PM_API void             pm_resource_end(pm_resource_span *s);
 
 typedef struct pm_benchmark_result {
     uint64_t count;                 /* iterations run */
@@ -268,17 +315,21 @@ typedef struct pm_benchmark_result {
 /* pm_benchmark: calls fn(arg) `iterations` times, timing each call (two
    clock reads, ~45 ns, are included in each figure), fills *out and records
    timer `name` plus its resource series (see above) in the segment. Works,
-   and fills *out, even when recording is off. Returns PM_OK,
-   PM_ERR_INVALID (no fn, no out, zero iterations) or PM_ERR_NO_MEMORY.
+   and fills *out, even when recording is off or compiled out (it is the
+   one function that does real work then). Returns PM_OK, PM_ERR_INVALID
+   (no fn, no out, zero iterations) or PM_ERR_NO_MEMORY.
    Thread safety: safe; fn runs on the calling thread. */
-pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg,
-                       uint64_t iterations, pm_benchmark_result *out);
+PM_API pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg,
+                              uint64_t iterations, pm_benchmark_result *out);
 
 /* ---- everything below is implementation detail used by the macros ---- */
 
 #define PM__ID_DROP_BASE  0x80000000u
-enum { /* why a call site's records are dropped */
-    PM__DROP_FULL = 1, PM__DROP_BAD_NAME, PM__DROP_KIND, PM__DROP_NO_MEMORY
+enum { /* why a call site's records are dropped (or, PM__DROP_OFF, ignored) */
+    PM__DROP_FULL = PM_SHM_DROP_SERIES_FULL, PM__DROP_BAD_NAME = PM_SHM_DROP_BAD_NAME,
+    PM__DROP_KIND = PM_SHM_DROP_KIND_MISMATCH, PM__DROP_UNIT = PM_SHM_DROP_UNIT_MISMATCH,
+    PM__DROP_NEGATIVE = PM_SHM_DROP_NEGATIVE, PM__DROP_NO_MEMORY = PM_SHM_DROP_NO_MEMORY,
+    PM__DROP_OFF = 7
 };
 enum { PM__UNINIT = 0, PM__ON = 1, PM__OFF = 2 };
 
@@ -293,28 +344,39 @@ enum { PM__UNINIT = 0, PM__ON = 1, PM__OFF = 2 };
 #define PM_TLS_MODEL "initial-exec"
 #endif
 
-extern __thread pm_shm_cell *pm__tls_row __attribute__((tls_model(PM_TLS_MODEL)));
-extern int            pm__state;        /* PM__UNINIT / ON / OFF */
-extern char          *pm__base;         /* the mapping */
-extern pm_shm_series *pm__series;       /* series records */
-extern int            pm__use_tsc;
-extern uint64_t       pm__tsc_mult;     /* ns per tick, 32.32 fixed point */
+/* The hot path's state. Every layout value here is the writer's private
+   copy: nothing read back from the segment (which any process of our user
+   can write) decides where a record goes. */
+PM_API extern __thread pm_shm_cell *pm__tls_row __attribute__((tls_model(PM_TLS_MODEL)));
+PM_API extern int            pm__state;        /* PM__UNINIT / ON / OFF */
+PM_API extern char          *pm__base;         /* the mapping */
+PM_API extern pm_shm_series *pm__series;       /* series records */
+PM_API extern int            pm__use_tsc;
+PM_API extern uint64_t       pm__tsc_mult;     /* ns per tick, 32.32 fixed point */
+PM_API extern pm_id          pm__id_end;       /* ids are below this */
+PM_API extern uint64_t       pm__arena_lo;     /* histogram offsets h with */
+PM_API extern uint64_t       pm__arena_room;   /* h - pm__arena_lo < pm__arena_room are ours */
 
-pm_shm_cell *pm__slow_row(pm_id *site, const char *name, pm_kind kind, pm_unit unit, pm_id *id);
-pm_id    pm__resolve(pm_id *site, const char *name, pm_kind kind, pm_unit unit);
-uint64_t pm__hist_attach(pm_shm_cell *c);
-void     pm__drop_hist(void);
-void     pm__drop_id(pm_id id);
-uint64_t pm__clock_fallback(void);
-void     pm__count_slow(pm_id *site, const char *name, pm_id id, uint64_t n);
-void     pm__gauge_slow(pm_id *site, const char *name, pm_id id, int64_t v, int add);
+PM_API pm_id    pm__resolve(pm_id *site, const char *name, pm_kind kind, pm_unit unit);
+PM_API uint64_t pm__hist_attach(pm_shm_cell *c, uint64_t seen);
+PM_API void     pm__drop_hist(void);
+PM_API void     pm__drop_id(pm_id id);
+PM_API uint64_t pm__clock_fallback(void);
+PM_API void     pm__count_slow(pm_id *site, const char *name, pm_id id, uint64_t n);
+PM_API void     pm__gauge_slow(pm_id *site, const char *name, pm_id id, int64_t v, int add);
+PM_API void     pm__observe_slow(pm_id *site, const char *name, pm_kind kind, pm_unit unit,
+                                 pm_id id, uint64_t v, int err);
 
 static inline int pm__valid(pm_id id) { return (int32_t)id > 0; }
-static inline pm_id pm__id_of(uint32_t index) { return (index + 1u) * PM_SHM_CELL_SIZE; }
+/* An id that names a series of kind k, checked against the private bound
+   (ids given to the *_id functions come from the caller). */
+static inline int pm__id_is(pm_id id, unsigned k) { return (id & (PM_SHM_CELL_SIZE - 1u)) == k && id < pm__id_end; }
 static inline uint32_t pm__index_of(pm_id id) { return id / PM_SHM_CELL_SIZE - 1u; }
-static inline pm_shm_cell *pm__cell(pm_shm_cell *row, pm_id id)
+/* The cell of id in row; k, the id's kind, is a constant at every call, so
+   the subtraction folds into the address. */
+static inline pm_shm_cell *pm__cell(pm_shm_cell *row, pm_id id, unsigned k)
 {
-    return (pm_shm_cell *)(void *)((char *)row + id - PM_SHM_CELL_SIZE);
+    return (pm_shm_cell *)(void *)((char *)row + id - PM_SHM_CELL_SIZE - k);
 }
 
 static inline uint64_t pm__ticks(void)
@@ -351,22 +413,27 @@ static inline uint64_t pm__ticks_to_ns(uint64_t d)
    the process reads it, so a plain add is exact and race-free here; it
    compiles to one add-to-memory, whose aligned 64-bit store the reader
    process sees whole. (A relaxed atomic load + store pair costs 1.5x more:
-   compilers do not fuse it.) */
-static inline void pm__count(pm_id *site, const char *name, pm_id id, uint64_t n)
+   compilers do not fuse it.) An increment of 2^63 or more is a negative
+   number cast to unsigned: it is dropped and counted (dropped_negative).
+   `checked`: the id came from the caller, so its kind and bound are checked. */
+static inline void pm__count(pm_id *site, const char *name, pm_id id, uint64_t n, int checked)
 {
     pm_shm_cell *row = pm__tls_row;
-    if (PM__LIKELY(row != NULL && pm__valid(id))) {
-        pm__cell(row, id)->count += n;
+    if (PM__LIKELY(row != NULL && (checked ? pm__id_is(id, PM_KIND_COUNTER) : pm__valid(id)) &&
+                   (int64_t)n >= 0)) {
+        pm__cell(row, id, PM_KIND_COUNTER)->count += n;
         return;
     }
     if (row == NULL && PM__LOAD(&pm__state) == PM__OFF) return;
     pm__count_slow(site, name, id, n);
 }
 
-static inline void pm__gauge(pm_id *site, const char *name, pm_id id, int64_t v, int add)
+/* Gauge: the value lives in the series record, shared by every thread, so
+   an add is an atomic read-modify-write (a set is a plain store). */
+static inline void pm__gauge(pm_id *site, const char *name, pm_id id, int64_t v, int add, int checked)
 {
     /* the row check proves the segment is this process's (see fork) */
-    if (PM__LIKELY(pm__tls_row != NULL && pm__valid(id))) {
+    if (PM__LIKELY(pm__tls_row != NULL && (checked ? pm__id_is(id, PM_KIND_GAUGE) : pm__valid(id)))) {
         uint64_t *g = &pm__series[pm__index_of(id)].gauge;
         if (add) __atomic_fetch_add(g, (uint64_t)v, __ATOMIC_RELAXED);
         else PM__STORE(g, (uint64_t)v);
@@ -376,12 +443,19 @@ static inline void pm__gauge(pm_id *site, const char *name, pm_id id, int64_t v,
     pm__gauge_slow(site, name, id, v, add);
 }
 
-/* Timer or distribution value into this thread's cell, inside its seqlock. */
-static inline void pm__observe_row(pm_shm_cell *row, pm_id id, uint64_t v, int err, uint64_t slow_ns)
+/* Timer or distribution value into this thread's cell, inside its seqlock.
+   The histogram offset is read from shared memory, so it is used only when
+   it lies in the arena as this process laid it out (one compare, which also
+   rejects 0, "none yet", and PM_SHM_HIST_NONE). */
+static inline void pm__observe_row(pm_shm_cell *row, pm_id id, unsigned kind, uint64_t v, int err, uint64_t slow_ns)
 {
-    pm_shm_cell *c = pm__cell(row, id);
+    pm_shm_cell *c = pm__cell(row, id, kind);
     uint64_t hoff = PM__LOAD(&c->hist_off);
-    if (PM__UNLIKELY(hoff == 0)) hoff = pm__hist_attach(c);
+    int has_hist = hoff - pm__arena_lo < pm__arena_room;
+    if (PM__UNLIKELY(!has_hist)) {
+        hoff = pm__hist_attach(c, hoff);
+        has_hist = hoff != PM_SHM_HIST_NONE;
+    }
     uint64_t seq = PM__LOAD(&c->seq);
     PM__STORE(&c->seq, seq + 1u);
     __atomic_thread_fence(__ATOMIC_RELEASE);
@@ -392,64 +466,73 @@ static inline void pm__observe_row(pm_shm_cell *row, pm_id id, uint64_t v, int e
     if (n == 0 || v > PM__LOAD(&c->max)) PM__STORE(&c->max, v);
     if (err) PM__STORE(&c->errors, PM__LOAD(&c->errors) + 1u);
     if (v >= slow_ns) PM__STORE(&c->slow, PM__LOAD(&c->slow) + 1u);
-    if (PM__LIKELY(hoff != PM_SHM_HIST_NONE)) {
+    if (PM__LIKELY(has_hist)) {
         uint64_t *b = (uint64_t *)(void *)(pm__base + hoff) + pm_shm_hist_index(v);
         PM__STORE(b, PM__LOAD(b) + 1u);
     }
     __atomic_store_n(&c->seq, seq + 2u, __ATOMIC_RELEASE);
-    if (PM__UNLIKELY(hoff == PM_SHM_HIST_NONE)) pm__drop_hist();
+    if (PM__UNLIKELY(!has_hist)) pm__drop_hist();
 }
 
 static inline void pm__observe(pm_id *site, const char *name, pm_kind kind, pm_unit unit,
-                               pm_id id, uint64_t v, int err)
+                               pm_id id, uint64_t v, int err, int checked)
 {
     pm_shm_cell *row = pm__tls_row;
-    if (PM__UNLIKELY(row == NULL || !pm__valid(id))) {
-        if (row == NULL && PM__LOAD(&pm__state) == PM__OFF) return;
-        row = pm__slow_row(site, name, kind, unit, &id);
-        if (row == NULL) return;
+    if (PM__LIKELY(row != NULL && (checked ? pm__id_is(id, (unsigned)kind) : pm__valid(id)))) {
+        uint64_t slow = kind == PM_KIND_TIMER ? PM__LOAD(&pm__series[pm__index_of(id)].slow_ns) : UINT64_MAX;
+        pm__observe_row(row, id, (unsigned)kind, v, err, slow);
+        return;
     }
-    uint64_t slow = kind == PM_KIND_TIMER ? PM__LOAD(&pm__series[pm__index_of(id)].slow_ns) : UINT64_MAX;
-    pm__observe_row(row, id, v, err, slow);
+    if (row == NULL && PM__LOAD(&pm__state) == PM__OFF) return;
+    pm__observe_slow(site, name, kind, unit, id, v, err);
 }
 
 static inline void pm__record(pm_id *site, const char *name, pm_unit unit, int64_t v)
 {
-    pm__observe(site, name, PM_KIND_DISTRIBUTION, unit, PM__SITE(site), v < 0 ? 0u : (uint64_t)v, 0);
+    pm__observe(site, name, PM_KIND_DISTRIBUTION, unit, PM__SITE(site), v < 0 ? 0u : (uint64_t)v, 0, 0);
 }
 
 static inline pm_span pm__begin(pm_id *site, const char *name)
 {
     pm_span s;
-    s.id = PM__SITE(site);
+    s.id = site ? PM__SITE(site) : 0;
     s.failed = 0;
     s.start = 0;
     if (PM__UNLIKELY(!pm__valid(s.id))) {
         if (pm__tls_row == NULL && PM__LOAD(&pm__state) == PM__OFF) return s;
-        s.id = pm__resolve(site, name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS);
+        if (s.id == 0) s.id = pm__resolve(site, name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS);
     }
     if (pm__valid(s.id)) s.start = pm__ticks();
     return s;
 }
 
+/* A span's id may come from pm_begin_id(), so its kind is checked. */
 static inline void pm__end(pm_span s, int ok)
 {
     if (PM__UNLIKELY(!pm__valid(s.id))) {
-        if (s.id >= PM__ID_DROP_BASE) pm__drop_id(s.id);
+        if (s.id > PM__ID_DROP_BASE) pm__drop_id(s.id);
         return;
     }
     uint64_t t1 = pm__ticks();
     uint64_t ns = t1 > s.start ? pm__ticks_to_ns(t1 - s.start) : 0u;
-    pm__observe(NULL, NULL, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, s.id, ns, !ok || s.failed);
+    pm__observe(NULL, NULL, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, s.id, ns, !ok || s.failed, 1);
 }
 
-/* By id (from pm_lookup): same paths as the macros, without a call site. */
-static inline void pm_count_id(pm_id id, uint64_t n)     { pm__count(NULL, NULL, id, n); }
-static inline void pm_gauge_set_id(pm_id id, int64_t v)  { pm__gauge(NULL, NULL, id, v, 0); }
-static inline void pm_gauge_add_id(pm_id id, int64_t d)  { pm__gauge(NULL, NULL, id, d, 1); }
+/* By id (from pm_lookup): the macros' paths, without a call site. An id of
+   another kind (a counter's id given to pm_record_id, say) is a counted
+   drop (dropped_kind_mismatch). Thread safety: safe; async-signal-safe
+   once the thread owns a slot (see THREAD AND PROCESS SAFETY). */
+static inline void pm_count_id(pm_id id, uint64_t n)     { pm__count(NULL, NULL, id, n, 1); }
+static inline void pm_gauge_set_id(pm_id id, int64_t v)  { pm__gauge(NULL, NULL, id, v, 0, 1); }
+static inline void pm_gauge_add_id(pm_id id, int64_t d)  { pm__gauge(NULL, NULL, id, d, 1, 1); }
 static inline void pm_record_id(pm_id id, int64_t v)
 {
-    pm__observe(NULL, NULL, PM_KIND_DISTRIBUTION, PM_UNIT_NONE, id, v < 0 ? 0u : (uint64_t)v, 0);
+    pm__observe(NULL, NULL, PM_KIND_DISTRIBUTION, PM_UNIT_NONE, id, v < 0 ? 0u : (uint64_t)v, 0, 1);
+}
+/* pm_duration_id: a duration whose outcome is known only at its end. */
+static inline void pm_duration_id(pm_id id, uint64_t ns, int ok)
+{
+    pm__observe(NULL, NULL, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, id, ns, !ok, 1);
 }
 static inline pm_span pm_begin_id(pm_id id)
 {
@@ -458,41 +541,70 @@ static inline pm_span pm_begin_id(pm_id id)
     return s;
 }
 
+/* ---- the macros ----
+   A macro's name must be a string literal (or a macro that is one): the
+   call site caches the series it resolved the first time, so a name built
+   at run time would send every record to the first name it held. That
+   mistake is a compile error naming this check; use the by-name functions
+   (pm_count, pm_record, pm_begin, pm_scope, ...) or pm_lookup() + *_id. */
+#define PM__NAME_MUST_BE_A_STRING_LITERAL__for_run_time_names_use_pm_count_pm_record_pm_begin_pm_scope_or_pm_lookup(name) ("" name "")
+#define PM__LIT(name) PM__NAME_MUST_BE_A_STRING_LITERAL__for_run_time_names_use_pm_count_pm_record_pm_begin_pm_scope_or_pm_lookup(name)
+
 /* Each macro owns a static id for its call site. */
 #define PM__SITE_STMT(call) do { static pm_id pm__site_; call; } while (0)
 
-#define PM_COUNT(name, n)        PM__SITE_STMT(pm__count(&pm__site_, (name), PM__SITE(&pm__site_), (uint64_t)(n)))
-#define PM_GAUGE_SET(name, v)    PM__SITE_STMT(pm__gauge(&pm__site_, (name), PM__SITE(&pm__site_), (int64_t)(v), 0))
-#define PM_GAUGE_ADD(name, d)    PM__SITE_STMT(pm__gauge(&pm__site_, (name), PM__SITE(&pm__site_), (int64_t)(d), 1))
-#define PM_RECORD(name, v)       PM__SITE_STMT(pm__record(&pm__site_, (name), PM_UNIT_NONE, (int64_t)(v)))
-#define PM_RECORD_UNIT(name, v, unit) PM__SITE_STMT(pm__record(&pm__site_, (name), (unit), (int64_t)(v)))
+#define PM_COUNT(name, n)        PM__SITE_STMT(pm__count(&pm__site_, PM__LIT(name), PM__SITE(&pm__site_), (uint64_t)(n), 0))
+#define PM_GAUGE_SET(name, v)    PM__SITE_STMT(pm__gauge(&pm__site_, PM__LIT(name), PM__SITE(&pm__site_), (int64_t)(v), 0, 0))
+#define PM_GAUGE_ADD(name, d)    PM__SITE_STMT(pm__gauge(&pm__site_, PM__LIT(name), PM__SITE(&pm__site_), (int64_t)(d), 1, 0))
+#define PM_RECORD(name, v)       PM__SITE_STMT(pm__record(&pm__site_, PM__LIT(name), PM_UNIT_NONE, (int64_t)(v)))
+#define PM_RECORD_UNIT(name, v, unit) PM__SITE_STMT(pm__record(&pm__site_, PM__LIT(name), (unit), (int64_t)(v)))
 #define PM_RECORD_BYTES(name, v) PM_RECORD_UNIT(name, v, PM_UNIT_BYTES)
 #define PM_DURATION(name, ns, ok) PM__SITE_STMT( \
-    pm__observe(&pm__site_, (name), PM_KIND_TIMER, PM_UNIT_NANOSECONDS, PM__SITE(&pm__site_), (uint64_t)(ns), !(ok)))
+    pm__observe(&pm__site_, PM__LIT(name), PM_KIND_TIMER, PM_UNIT_NANOSECONDS, PM__SITE(&pm__site_), (uint64_t)(ns), !(ok), 0))
 
 #if defined(__GNUC__)
 /* PM_BEGIN is an expression, so its static lives in a statement expression. */
-#define PM_BEGIN(name) __extension__({ static pm_id pm__site_; pm__begin(&pm__site_, (name)); })
+#define PM_BEGIN(name) __extension__({ static pm_id pm__site_; pm__begin(&pm__site_, PM__LIT(name)); })
 #else
-#define PM_BEGIN(name) pm_begin_id(pm_lookup((name), PM_KIND_TIMER, PM_UNIT_NANOSECONDS))
+#define PM_BEGIN(name) pm_begin(PM__LIT(name))
 #endif
 #define PM_END(s)        pm__end((s), 1)
 #define PM_END_ERROR(s)  pm__end((s), 0)
 #define PM_SPAN_FAIL(s)  ((s).failed = 1u)
 
-/* PM_SCOPE: times the rest of the enclosing block. PM_SCOPE_FAIL() marks the
-   innermost PM_SCOPE of the block as failed (it then counts as an error). */
+/* PM_SCOPE(name) times the rest of the enclosing block; pm_scope(name) does
+   the same for a name built at run time. PM_SCOPE_FAIL() marks the
+   innermost one of the block as failed (it then counts as an error); in
+   C++ a scope left by an exception counts as an error too. One per block;
+   nested blocks may have their own (no -Wshadow warning). Directly under a
+   `case` label (no braces) it is a compile error in C and C++: a jump past
+   it to the next label would end a timer that never started. */
+#define PM__CAT2(a, b) a##b
+#define PM__CAT(a, b) PM__CAT2(a, b)
+#define PM__NO_SHADOW_BEGIN _Pragma("GCC diagnostic push") _Pragma("GCC diagnostic ignored \"-Wshadow\"")
+#define PM__NO_SHADOW_END   _Pragma("GCC diagnostic pop") \
+    typedef int PM__CAT(pm__scope_end_, __COUNTER__) __attribute__((unused))
 #ifdef __cplusplus
 }  /* extern "C" */
+#if __cplusplus >= 201703L || !defined(__STRICT_ANSI__)
+#include <exception>
+#define PM__UNCAUGHT() std::uncaught_exceptions()
+#else
+/* strict C++11/14: libstdc++ has the function (since GCC 6) but declares it only for C++17 */
+namespace std { int uncaught_exceptions() noexcept; }
+#define PM__UNCAUGHT() std::uncaught_exceptions()
+#endif
+/* The guard counts the exceptions in flight when the scope began: more of
+   them when it ends means the block is being left by a throw. */
 struct pm__scope_guard {
     pm_span s;
-    explicit pm__scope_guard(pm_span sp) : s(sp) {}
-    ~pm__scope_guard() { pm__end(s, 1); }
+    int in_flight;
+    explicit pm__scope_guard(pm_span sp) : s(sp), in_flight(PM__UNCAUGHT()) {}
+    ~pm__scope_guard() { pm__end(s, PM__UNCAUGHT() <= in_flight); }
     pm__scope_guard(const pm__scope_guard &) = delete;
     pm__scope_guard &operator=(const pm__scope_guard &) = delete;
 };
-#define PM_SCOPE(name) static pm_id pm__scope_site_; \
-    pm__scope_guard pm__scope_(pm__begin(&pm__scope_site_, (name)))
+#define PM__SCOPE_DECL(pre, begin) PM__NO_SHADOW_BEGIN pre pm__scope_guard pm__scope_(begin); PM__NO_SHADOW_END
 #define PM_SCOPE_FAIL() (pm__scope_.s.failed = 1u)
 struct pm__resource_guard {
     pm_resource_span s;
@@ -501,23 +613,34 @@ struct pm__resource_guard {
     pm__resource_guard(const pm__resource_guard &) = delete;
     pm__resource_guard &operator=(const pm__resource_guard &) = delete;
 };
-#define PM_RESOURCE_SCOPE(name) pm__resource_guard pm__resource_(name)
+#define PM_RESOURCE_SCOPE(name) PM__NO_SHADOW_BEGIN pm__resource_guard pm__resource_(name); PM__NO_SHADOW_END
 extern "C" {
 #else
 static inline void pm__scope_end(pm_span *s) { pm__end(*s, 1); }
-#define PM_SCOPE(name) static pm_id pm__scope_site_; \
-    pm_span pm__scope_ __attribute__((cleanup(pm__scope_end), unused)) = pm__begin(&pm__scope_site_, (name))
+/* A pointer to a variably modified type makes a jump into the scope (a
+   case label after an unbraced PM_SCOPE, a goto) a compile error; it costs
+   nothing at run time. */
+#define PM__NO_JUMP_PAST int PM__CAT(pm__one_, __LINE__) = 1; \
+    char (*PM__CAT(pm__PM_SCOPE_under_a_case_label_needs_braces_, __LINE__))[PM__CAT(pm__one_, __LINE__)] \
+        __attribute__((unused)) = 0;
+#define PM__SCOPE_DECL(pre, begin) PM__NO_SHADOW_BEGIN pre PM__NO_JUMP_PAST \
+    pm_span pm__scope_ __attribute__((cleanup(pm__scope_end), unused)) = (begin); PM__NO_SHADOW_END
 #define PM_SCOPE_FAIL() (pm__scope_.failed = 1u)
-#define PM_RESOURCE_SCOPE(name) \
-    pm_resource_span pm__resource_ __attribute__((cleanup(pm_resource_end), unused)) = pm_resource_begin(name)
+#define PM_RESOURCE_SCOPE(name) PM__NO_SHADOW_BEGIN PM__NO_JUMP_PAST \
+    pm_resource_span pm__resource_ __attribute__((cleanup(pm_resource_end), unused)) = pm_resource_begin(name); \
+    PM__NO_SHADOW_END
 #endif
+#define PM_SCOPE(name) PM__SCOPE_DECL(static pm_id pm__scope_site_;, pm__begin(&pm__scope_site_, PM__LIT(name)))
+#define pm_scope(name) PM__SCOPE_DECL(, pm_begin(name))
 
 #else /* PM_ENABLED == 0: everything compiles away; arguments are not evaluated */
 
+#define PM__ID_OFF 0x80000007u  /* what pm_lookup returns when compiled out: nonzero, ignored */
 static inline pm_result pm_init(const pm_config *cfg) { (void)cfg; return PM_ERR_DISABLED; }
 static inline void pm_shutdown(void) {}
 static inline const char *pm_result_str(pm_result r) { return r == PM_OK ? "ok" : "perfmon compiled out (PM_ENABLED=0)"; }
-static inline pm_id pm_lookup(const char *n, pm_kind k, pm_unit u) { (void)n; (void)k; (void)u; return 0; }
+static inline pm_id pm_lookup(const char *n, pm_kind k, pm_unit u) { (void)n; (void)k; (void)u; return PM__ID_OFF; }
+static inline pm_result pm_prepare(pm_id id) { (void)id; return PM_ERR_DISABLED; }
 static inline void pm_count(const char *n, uint64_t v) { (void)n; (void)v; }
 static inline void pm_gauge_set(const char *n, int64_t v) { (void)n; (void)v; }
 static inline void pm_gauge_add(const char *n, int64_t v) { (void)n; (void)v; }
@@ -527,13 +650,14 @@ static inline void pm_timer_start(const char *n) { (void)n; }
 static inline double pm_timer_stop(const char *n) { (void)n; return -1.0; }
 static inline void pm_set_slow_threshold_ms(const char *n, double ms) { (void)n; (void)ms; }
 static inline void pm_set_unit(const char *n, pm_unit u) { (void)n; (void)u; }
-static inline int pm_name(char *buf, size_t size, const char *base, ...) { (void)base; if (size) buf[0] = 0; return -1; }
 static inline const char *pm_segment_path(void) { return ""; }
 static inline void pm_count_id(pm_id id, uint64_t n) { (void)id; (void)n; }
 static inline void pm_gauge_set_id(pm_id id, int64_t v) { (void)id; (void)v; }
 static inline void pm_gauge_add_id(pm_id id, int64_t v) { (void)id; (void)v; }
 static inline void pm_record_id(pm_id id, int64_t v) { (void)id; (void)v; }
+static inline void pm_duration_id(pm_id id, uint64_t ns, int ok) { (void)id; (void)ns; (void)ok; }
 static inline pm_span pm_begin_id(pm_id id) { pm_span s; s.id = 0; s.failed = 0; s.start = 0; (void)id; return s; }
+static inline pm_span pm_begin(const char *n) { (void)n; return pm_begin_id(0); }
 typedef struct pm_resource_span { int unused; } pm_resource_span;
 static inline pm_resource_span pm_resource_begin(const char *n) { pm_resource_span s; s.unused = 0; (void)n; return s; }
 static inline void pm_resource_end(pm_resource_span *s) { (void)s; }
@@ -553,26 +677,75 @@ static inline pm_result pm_benchmark(const char *n, void (*fn)(void *), void *ar
 }
 
 /* "Used" for every warning, evaluated never: the operands sit in the
-   untaken arm of a constant conditional. */
+   untaken arm of a constant conditional. Names are still checked to be
+   literals, so a build with perfmon compiled out fails where one with it
+   would. */
+#define PM__LIT(name) ("" name "")
 #define PM__UNUSED1(a)       ((void)(0 ? ((void)(a), 0) : 0))
 #define PM__UNUSED2(a, b)    ((void)(0 ? ((void)(a), (void)(b), 0) : 0))
 #define PM__UNUSED3(a, b, c) ((void)(0 ? ((void)(a), (void)(b), (void)(c), 0) : 0))
-#define PM_COUNT(name, n)             PM__UNUSED2(name, n)
-#define PM_GAUGE_SET(name, v)         PM__UNUSED2(name, v)
-#define PM_GAUGE_ADD(name, d)         PM__UNUSED2(name, d)
-#define PM_RECORD(name, v)            PM__UNUSED2(name, v)
-#define PM_RECORD_UNIT(name, v, unit) PM__UNUSED3(name, v, unit)
-#define PM_RECORD_BYTES(name, v)      PM__UNUSED2(name, v)
-#define PM_DURATION(name, ns, ok)     PM__UNUSED3(name, ns, ok)
-#define PM_BEGIN(name)                (PM__UNUSED1(name), pm_begin_id(0))
+#define PM_COUNT(name, n)             PM__UNUSED2(PM__LIT(name), n)
+#define PM_GAUGE_SET(name, v)         PM__UNUSED2(PM__LIT(name), v)
+#define PM_GAUGE_ADD(name, d)         PM__UNUSED2(PM__LIT(name), d)
+#define PM_RECORD(name, v)            PM__UNUSED2(PM__LIT(name), v)
+#define PM_RECORD_UNIT(name, v, unit) PM__UNUSED3(PM__LIT(name), v, unit)
+#define PM_RECORD_BYTES(name, v)      PM__UNUSED2(PM__LIT(name), v)
+#define PM_DURATION(name, ns, ok)     PM__UNUSED3(PM__LIT(name), ns, ok)
+#define PM_BEGIN(name)                (PM__UNUSED1(PM__LIT(name)), pm_begin_id(0))
 #define PM_END(s)                     PM__UNUSED1(s)
 #define PM_END_ERROR(s)               PM__UNUSED1(s)
 #define PM_SPAN_FAIL(s)               PM__UNUSED1(s)
-#define PM_SCOPE(name)                PM__UNUSED1(name)
+#define PM_SCOPE(name)                PM__UNUSED1(PM__LIT(name))
+#define pm_scope(name)                PM__UNUSED1(name)
 #define PM_SCOPE_FAIL()               ((void)0)
 #define PM_RESOURCE_SCOPE(name)       PM__UNUSED1(name)
 
 #endif /* PM_ENABLED */
+
+/* pm_name, here for both builds: it is pure string work. */
+static inline int pm__name_put(char *buf, size_t size, size_t *n, const char *s, size_t len)
+{
+    if (*n + len >= size) return -1;
+    for (size_t i = 0; i < len; i++) buf[*n + i] = s[i];
+    *n += len;
+    return 0;
+}
+
+PM__SENTINEL static inline int pm_name(char *buf, size_t size, const char *base, ...)
+{
+    va_list ap;
+    size_t n = 0, blen = 0;
+    int bad = 0, first = 1;
+    const char *k;
+    if (!buf || size == 0) return -1;
+    if (!base) { buf[0] = '\0'; return -1; }
+    while (base[blen]) blen++;
+    bad |= pm__name_put(buf, size, &n, base, blen);
+    va_start(ap, base);
+    while (!bad && (k = va_arg(ap, const char *)) != NULL) {
+        const char *v = va_arg(ap, const char *);
+        size_t klen = 0;
+        if (!v) { bad = 1; break; }          /* an odd list: the NULL ended a pair early */
+        while (k[klen]) klen++;
+        bad |= pm__name_put(buf, size, &n, first ? "{" : ",", 1);
+        bad |= pm__name_put(buf, size, &n, k, klen);
+        bad |= pm__name_put(buf, size, &n, "=\"", 2);
+        for (; *v && !bad; v++) {
+            if (*v == '"' || *v == '\\') bad |= pm__name_put(buf, size, &n, "\\", 1);
+            if (*v == '\n') bad |= pm__name_put(buf, size, &n, "\\n", 2);
+            else bad |= pm__name_put(buf, size, &n, v, 1);
+        }
+        bad |= pm__name_put(buf, size, &n, "\"", 1);
+        first = 0;
+    }
+    va_end(ap);
+    if (!bad && !first) bad |= pm__name_put(buf, size, &n, "}", 1);
+    if (!bad && !pm_shm_name_valid(buf, n)) bad = 1;   /* the registry's own rules */
+    if (bad) { buf[0] = '\0'; return -1; }
+    buf[n] = '\0';
+    return (int)n;
+}
+
 
 #ifdef __cplusplus
 }
@@ -591,7 +764,7 @@ static inline pm_result pm_benchmark(const char *n, void (*fn)(void *), void *ar
 #include <limits.h>
 #include <pthread.h>
 #include <sched.h>
-#include <stdarg.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -603,19 +776,22 @@ static inline pm_result pm_benchmark(const char *n, void (*fn)(void *), void *ar
 #include <unistd.h>
 
 #if !defined(O_NOFOLLOW) || !defined(LOCK_EX) || !defined(FALLOC_FL_KEEP_SIZE)
+/* The rest of the implementation is left out, so this is the only error. */
 #error "perfmon: include perfmon.h before any other header in the PERFMON_IMPLEMENTATION file, or compile it with -D_GNU_SOURCE"
-#endif
+#else
 
 #ifndef PM_ASSERT
 #include <assert.h>
 #define PM_ASSERT(x) assert(x)
 #endif
 
-#define PM__DEFAULT_MAX_SERIES  1024u
-#define PM__DEFAULT_MAX_THREADS 128u
-#define PM__DEFAULT_HIST_MB     64u
-#define PM__DEFAULT_SLOW_MS     1000.0
-#define PM__TIMER_STACK         32
+#define PM__DEFAULT_MAX_SERIES   1024u
+#define PM__DEFAULT_MAX_THREADS  128u
+#define PM__DEFAULT_HIST_MB      64u
+#define PM__DEFAULT_SLOW_MS      1000.0
+#define PM__DEFAULT_HEARTBEAT_MS 1000u
+#define PM__TIMER_STACK          32
+#define PM__OPEN_FLAGS           (O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
 
 __thread pm_shm_cell *pm__tls_row __attribute__((tls_model(PM_TLS_MODEL)));
 int            pm__state;
@@ -623,41 +799,59 @@ char          *pm__base;
 pm_shm_series *pm__series;
 int            pm__use_tsc;
 uint64_t       pm__tsc_mult;
+pm_id          pm__id_end;
+uint64_t       pm__arena_lo;
+uint64_t       pm__arena_room;
 
 /* Everything below is touched only on slow paths (first use, registration,
-   thread start and exit, fork). */
+   thread start and exit, fork). The layout (L and the capacities) is this
+   process's own record of what it created: the segment's copies of those
+   fields are for readers and are never read back. */
 static struct {
     pthread_mutex_t lock;
     pm_shm_header  *hdr;
     uint32_t       *hash;
     pm_shm_thread  *threads;
-    uint64_t        total;
+    pm_shm_layout_t L;
+    uint32_t        max_series, max_threads;
+    uint64_t        arena_size;
+    uint32_t        pid;
+    uint64_t        start_ticks;   /* /proc/self/stat field 22 */
+    uint64_t        ns_dev, ns_ino;
     int             fd;
     int             keep;
-    int             forked;       /* child of fork() that has no segment yet */
-    int             shut;         /* pm_shutdown() ran */
-    int             once;         /* atexit/atfork/key set up */
-    pm_result       result;       /* outcome of the last initialisation */
+    int             forked;        /* child of fork() that has no segment yet */
+    int             shut;          /* pm_shutdown() ran (atomic) */
+    int             once;          /* atexit/key set up */
+    int             warned_late;   /* pm_init after the first record, said once */
+    uint64_t        heartbeat_ns;
+    pm_result       result;        /* outcome of the last initialisation */
     pthread_key_t   key;
-    char            shm_name[32];
+    char            shm_name[48];
     char            path[64];
-} pm__g = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, 0, -1, 0, 0, 0, 0, PM_OK, 0, "", "" };
+    char            notes[PM_SHM_CONFIG_ERRORS_MAX]; /* problems found before the segment exists */
+    char            execed[PM_SHM_ALT_NAMES + 1][48]; /* earlier images' segments we marked */
+    int             nexeced;
+} pm__g = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, { 0, 0, 0, 0, 0, 0, 0 }, 0, 0, 0, 0, 0, 0, 0,
+            -1, 0, 0, 0, 0, 0, 0, PM_OK, 0, "", "", "", { "" }, 0 };
 
 static __thread struct { const char *name; pm_id id; uint64_t start; } pm__timer_stack[PM__TIMER_STACK];
 static __thread int pm__timer_depth;
+static __thread int pm__tls_shared;        /* this thread records through the shared slot */
+static uint64_t pm__recent_notes[PM_SHM_DROP_NOTES]; /* hashes of the names last noted */
 
-const char *pm_result_str(pm_result r)
+PM_API const char *pm_result_str(pm_result r)
 {
     switch (r) {
     case PM_OK:             return "ok";
     case PM_ERR_DISABLED:   return "recording is disabled (PERFMON=0)";
     case PM_ERR_ALREADY:    return "already initialised; configuration ignored";
     case PM_ERR_STATE:      return "perfmon was shut down";
-    case PM_ERR_INVALID:    return "invalid configuration value";
+    case PM_ERR_INVALID:    return "invalid configuration value or argument";
     case PM_ERR_SHM:        return "cannot create or map the shared-memory segment";
-    case PM_ERR_PERMISSION: return "permission denied on /dev/shm or on a stale segment";
+    case PM_ERR_PERMISSION: return "permission denied on /dev/shm";
     case PM_ERR_NO_SPACE:   return "no space left in /dev/shm for the segment";
-    case PM_ERR_EXISTS:     return "a live segment with this process id already exists";
+    case PM_ERR_EXISTS:     return "perfmon.<pid> and all its fallback names in /dev/shm are taken";
     case PM_ERR_NO_MEMORY:  return "out of memory";
     }
     return "unknown perfmon result";
@@ -670,7 +864,7 @@ static uint64_t pm__mono_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-uint64_t pm__clock_fallback(void) { return pm__mono_ns(); }
+PM_API uint64_t pm__clock_fallback(void) { return pm__mono_ns(); }
 
 static uint64_t pm__real_ns(void)
 {
@@ -679,37 +873,97 @@ static uint64_t pm__real_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+/* ---- writer notes: configuration mistakes and start-up problems ----
+   Each is one line on stderr, once, and a line in the segment's
+   config_errors, so a viewer shows it long after stderr is gone. */
+
+static void pm__append_line(char *text, size_t size, const char *line)
+{
+    size_t have = strnlen(text, size - 1), add = strlen(line);
+    if (have + (have ? 1 : 0) + add >= size) return;   /* full: stderr still has it */
+    /* the new bytes and their NUL first, then the separator, so a reader
+       in another process always finds the text terminated */
+    memcpy(text + have + (have ? 1 : 0), line, add);
+    text[have + (have ? 1 : 0) + add] = '\0';
+    if (have) __atomic_store_n(&text[have], '\n', __ATOMIC_RELEASE);
+}
+
+static void pm__note_problem(const char *fmt, ...)
+{
+    char line[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    for (char *p = line; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';   /* values come from the environment */
+    fprintf(stderr, "perfmon: %s\n", line);
+    if (pm__g.hdr) pm__append_line(pm__g.hdr->config_errors, sizeof pm__g.hdr->config_errors, line);
+    else pm__append_line(pm__g.notes, sizeof pm__g.notes, line);
+}
+
 /* ---- environment ---- */
 
-/* An unsigned environment value in [lo, hi], else dflt (a typo must not
-   take the host program down, so bad values fall back quietly). */
+/* A variable's value cut for quoting in a note. */
+static const char *pm__shown(const char *s, char *buf, size_t size)
+{
+    snprintf(buf, size, "%s", s);
+    return buf;
+}
+
+/* An unsigned value in [lo, hi]; anything else is noted and dflt is used. */
 static uint64_t pm__env_u64(const char *var, uint64_t dflt, uint64_t lo, uint64_t hi)
 {
     const char *s = getenv(var);
-    char *end;
+    char *end, shown[40];
     unsigned long long v;
     if (!s || !*s) return dflt;
     errno = 0;
     v = strtoull(s, &end, 10);
-    if (errno || *end || s[0] == '-' || v < lo || v > hi) return dflt;
+    if (errno || *end || s[0] == '-' || s[0] == '+' || s[0] == ' ' || v < lo || v > hi) {
+        pm__note_problem("%s=%s: not a whole number in %llu..%llu (%llu used)", var,
+                         pm__shown(s, shown, sizeof shown), (unsigned long long)lo,
+                         (unsigned long long)hi, (unsigned long long)dflt);
+        return dflt;
+    }
     return v;
 }
 
 static double pm__env_ms(const char *var, double dflt)
 {
     const char *s = getenv(var);
-    char *end;
+    char *end, shown[40];
     double v;
     if (!s || !*s) return dflt;
     v = strtod(s, &end);
-    if (*end || !(v >= 0.0) || v > 1e12) return dflt;
+    if (*end || !(v >= 0.0) || v > 1e12) {
+        pm__note_problem("%s=%s: not a number of milliseconds >= 0 (%g used)", var,
+                         pm__shown(s, shown, sizeof shown), dflt);
+        return dflt;
+    }
     return v;
 }
 
-static int pm__env_is(const char *var, const char *val)
+static int pm__word_is(const char *s, const char *const *words)
 {
+    for (; *words; words++)
+        if (strcasecmp(s, *words) == 0) return 1;
+    return 0;
+}
+
+/* The usual boolean spellings, any case; anything else is noted. */
+static int pm__env_bool(const char *var, int dflt)
+{
+    static const char *const yes[] = { "1", "yes", "y", "true", "on", "enable", "enabled", NULL };
+    static const char *const no[] = { "0", "no", "n", "false", "off", "disable", "disabled", NULL };
     const char *s = getenv(var);
-    return s && strcmp(s, val) == 0;
+    char shown[40];
+    if (!s || !*s) return dflt;
+    if (pm__word_is(s, yes)) return 1;
+    if (pm__word_is(s, no)) return 0;
+    pm__note_problem("%s=%s: not a boolean (1/0, yes/no, true/false, on/off); %s used", var,
+                     pm__shown(s, shown, sizeof shown), dflt ? "on" : "off");
+    return dflt;
 }
 
 /* ---- the clock ---- */
@@ -754,94 +1008,99 @@ static int pm__reserve(uint64_t off, uint64_t len)
     return -1;
 }
 
-static void pm__drop(uint64_t *reason)
+static uint64_t *pm__reason_counter(int why)
 {
     pm_shm_header *h = pm__g.hdr;
-    if (!h || PM__LOAD(&pm__state) != PM__ON) return;
+    switch (why) {
+    case PM__DROP_FULL:      return &h->dropped_series_full;
+    case PM__DROP_BAD_NAME:  return &h->dropped_bad_name;
+    case PM__DROP_KIND:      return &h->dropped_kind_mismatch;
+    case PM__DROP_UNIT:      return &h->dropped_unit_mismatch;
+    case PM__DROP_NEGATIVE:  return &h->dropped_negative;
+    case PM__DROP_NO_MEMORY: return &h->dropped_no_memory;
+    }
+    return NULL;
+}
+
+static void pm__drop(int why)
+{
+    pm_shm_header *h = pm__g.hdr;
+    if (!h || PM__LOAD(&pm__state) != PM__ON || why == PM__DROP_OFF) return;
+    uint64_t *reason = pm__reason_counter(why);
     __atomic_fetch_add(&h->dropped, 1, __ATOMIC_RELAXED);
     if (reason) __atomic_fetch_add(reason, 1, __ATOMIC_RELAXED);
 }
 
-void pm__drop_id(pm_id id)
-{
-    pm_shm_header *h = pm__g.hdr;
-    if (!h) return;
-    switch (id - PM__ID_DROP_BASE) {
-    case PM__DROP_FULL:      pm__drop(&h->dropped_series_full); break;
-    case PM__DROP_BAD_NAME:  pm__drop(&h->dropped_bad_name); break;
-    case PM__DROP_KIND:      pm__drop(&h->dropped_kind_mismatch); break;
-    case PM__DROP_NO_MEMORY: pm__drop(&h->dropped_no_memory); break;
-    default:                 pm__drop(NULL); break;
-    }
-}
+PM_API void pm__drop_id(pm_id id) { pm__drop((int)(id - PM__ID_DROP_BASE)); }
 
-void pm__drop_hist(void)
+PM_API void pm__drop_hist(void)
 {
     pm_shm_header *h = pm__g.hdr;
     if (h) __atomic_fetch_add(&h->dropped_hist, 1, __ATOMIC_RELAXED);
 }
 
-uint64_t pm__hist_attach(pm_shm_cell *c)
+/* Keeps `name` in the segment's drop log, so a user sees which name was
+   refused and why. Lock-free and bounded: a name noted lately is skipped,
+   and a note another thread is writing at this instant is left to it. */
+static void pm__note_drop(int why, const char *name)
 {
     pm_shm_header *h = pm__g.hdr;
-    uint64_t off = __atomic_load_n(&h->arena_used, __ATOMIC_RELAXED), hoff = PM_SHM_HIST_NONE;
+    if (!h || why == PM__DROP_OFF) return;
+    size_t len = name ? strnlen(name, 4096) : 0;
+    uint64_t key = pm_shm_hash(name ? name : "", len) ^ (uint64_t)why;
+    for (unsigned i = 0; i < PM_SHM_DROP_NOTES; i++)
+        if (__atomic_load_n(&pm__recent_notes[i], __ATOMIC_RELAXED) == key) return;
+    uint64_t t = __atomic_fetch_add(&h->drop_log_head, 1, __ATOMIC_RELAXED);
+    __atomic_store_n(&pm__recent_notes[t % PM_SHM_DROP_NOTES], key, __ATOMIC_RELAXED);
+    pm_shm_drop_note *n = &h->drop_log[t % PM_SHM_DROP_NOTES];
+    uint64_t seq = __atomic_load_n(&n->seq, __ATOMIC_RELAXED);
+    if ((seq & 1u) || !__atomic_compare_exchange_n(&n->seq, &seq, seq + 1u, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+        return;
+    __atomic_thread_fence(__ATOMIC_RELEASE);
+    size_t keep = len < PM_SHM_DROP_NAME_MAX - 1u ? len : PM_SHM_DROP_NAME_MAX - 1u;
+    PM__STORE(&n->ticket, t);
+    PM__STORE(&n->reason, (uint32_t)why);
+    PM__STORE(&n->name_len, (uint32_t)len);
+    for (size_t i = 0; i < keep; i++) PM__STORE(&n->name[i], name[i]);
+    PM__STORE(&n->name[keep], '\0');
+    __atomic_store_n(&n->seq, seq + 2u, __ATOMIC_RELEASE);
+}
+
+/* The registered name of a valid id (for notes about by-id records). */
+static const char *pm__name_of(pm_id id)
+{
+    pm_shm_series *s = &pm__series[pm__index_of(id)];
+    return memchr(s->name, '\0', sizeof s->name) ? s->name : "";
+}
+
+static int pm__hist_ok(uint64_t hoff) { return hoff - pm__arena_lo < pm__arena_room; }
+
+/* Gives cell c a histogram, unless it has one (or had none to give):
+   `seen` is the hist_off the caller read, which was not one of ours. */
+PM_API uint64_t pm__hist_attach(pm_shm_cell *c, uint64_t seen)
+{
+    pm_shm_header *h = pm__g.hdr;
+    uint64_t hoff = PM_SHM_HIST_NONE, expect = 0;
+    if (seen != 0 || !h) return PM_SHM_HIST_NONE;      /* none to be had, or not ours */
+    uint64_t off = __atomic_load_n(&h->arena_used, __ATOMIC_RELAXED);
     for (;;) {
-        if (off + PM_SHM_HIST_BYTES > h->arena_size) break;
+        if (pm__g.arena_size < PM_SHM_HIST_BYTES || off > pm__g.arena_size - PM_SHM_HIST_BYTES || off % 64u)
+            break;
         if (__atomic_compare_exchange_n(&h->arena_used, &off, off + PM_SHM_HIST_BYTES, 0,
                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-            if (pm__reserve(h->arena_off + off, PM_SHM_HIST_BYTES) == 0) hoff = h->arena_off + off;
+            if (pm__reserve(pm__g.L.arena_off + off, PM_SHM_HIST_BYTES) == 0) hoff = pm__g.L.arena_off + off;
             break;
         }
     }
-    __atomic_store_n(&c->hist_off, hoff, __ATOMIC_RELEASE);
+    /* a CAS: cells of the shared slot have many writers, and one wins */
+    if (!__atomic_compare_exchange_n(&c->hist_off, &expect, hoff, 0, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
+        hoff = pm__hist_ok(expect) ? expect : PM_SHM_HIST_NONE;
     return hoff;
 }
 
 /* ---- series registry: lock-free open addressing ---- */
 
-static int pm__is_base_char(unsigned char ch)
-{
-    return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-           ch == '_' || ch == '.' || ch == ':' || ch == '/' || ch == '-';
-}
-
-/* base{key="value",...}: keys [A-Za-z_][A-Za-z0-9_]*, values with \" \\ \n escapes. */
-static int pm__name_ok(const char *s, size_t n)
-{
-    size_t i = 0;
-    while (i < n && pm__is_base_char((unsigned char)s[i])) i++;
-    if (i == 0) return 0;
-    if (i == n) return 1;
-    if (s[i] != '{' || s[n - 1] != '}') return 0;
-    i++;
-    if (i == n - 1) return 0;                 /* "{}" */
-    while (i < n - 1) {
-        size_t k = i;
-        while (i < n - 1 && (s[i] == '_' || (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z') ||
-                             (i > k && s[i] >= '0' && s[i] <= '9'))) i++;
-        if (i == k || i + 1 >= n - 1 || s[i] != '=' || s[i + 1] != '"') return 0;
-        i += 2;
-        for (;;) {
-            if (i >= n - 1) return 0;
-            if (s[i] == '\\') {
-                if (i + 1 >= n - 1 || (s[i + 1] != '"' && s[i + 1] != '\\' && s[i + 1] != 'n')) return 0;
-                i += 2;
-            } else if (s[i] == '"') {
-                i++;
-                break;
-            } else if ((unsigned char)s[i] < 0x20) {
-                return 0;
-            } else {
-                i++;
-            }
-        }
-        if (i == n - 1) return 1;
-        if (s[i] != ',') return 0;
-        i++;
-    }
-    return 0;
-}
-
+static pm_id pm__id_of(uint32_t index, unsigned kind) { return (index + 1u) * PM_SHM_CELL_SIZE + kind; }
 static pm_id pm__drop_code(int why) { return PM__ID_DROP_BASE + (pm_id)why; }
 
 /* Waits out another thread's registration in slot *p. Bounded: a thread
@@ -863,7 +1122,7 @@ static pm_id pm__register_at(uint32_t *slot, const char *name, size_t len, uint6
     pm_shm_header *h = pm__g.hdr;
     uint32_t idx = __atomic_load_n(&h->series_count, __ATOMIC_RELAXED);
     do {
-        if (idx >= h->max_series) {
+        if (idx >= pm__g.max_series) {
             __atomic_store_n(slot, PM_SHM_HASH_DEAD, __ATOMIC_RELEASE);
             return pm__drop_code(PM__DROP_FULL);
         }
@@ -872,7 +1131,7 @@ static pm_id pm__register_at(uint32_t *slot, const char *name, size_t len, uint6
     pm_shm_series *s = &pm__series[idx];
     __atomic_store_n(&s->state, PM_SHM_SERIES_CLAIMED, __ATOMIC_RELAXED);
     s->kind = (uint16_t)kind;
-    s->unit = (uint16_t)unit;
+    s->unit = (uint16_t)(kind == PM_KIND_TIMER ? PM_UNIT_NANOSECONDS : unit);
     s->name_len = (uint32_t)len;
     s->hash = hv;
     s->slow_ns = kind == PM_KIND_TIMER ? h->default_slow_ns : 0;
@@ -880,19 +1139,26 @@ static pm_id pm__register_at(uint32_t *slot, const char *name, size_t len, uint6
     s->name[len] = '\0';
     __atomic_store_n(&s->state, PM_SHM_SERIES_READY, __ATOMIC_RELEASE);
     __atomic_store_n(slot, idx + 1u, __ATOMIC_RELEASE);
-    return pm__id_of(idx);
+    return pm__id_of(idx, (unsigned)kind);
 }
 
-static pm_id pm__find_or_add(const char *name, pm_kind kind, pm_unit unit)
+enum { PM__FIND = 0, PM__ADD = 1, PM__ADD_SET_UNIT = 2 };
+
+/* The id of `name`, registering it when `mode` says so. The first
+   registration fixes kind and unit: a later call with another kind, or
+   another unit than PM_UNIT_NONE ("any"), gets a drop code. */
+static pm_id pm__find_or_add(const char *name, pm_kind kind, pm_unit unit, int mode)
 {
     pm_shm_header *h = pm__g.hdr;
     size_t len = strnlen(name, PM_SHM_NAME_MAX);
     if (len == 0 || len >= PM_SHM_NAME_MAX) return pm__drop_code(PM__DROP_BAD_NAME);
+    if (kind < PM_KIND_COUNTER || kind > PM_KIND_DISTRIBUTION) return pm__drop_code(PM__DROP_KIND);
+    if (unit > PM_UNIT_BYTES) return pm__drop_code(PM__DROP_UNIT);
     /* A name already in the registry was valid when it was registered, so
        only a name about to be registered is checked. */
     uint64_t hv = pm_shm_hash(name, len);
-    uint32_t mask = h->hash_capacity - 1u, i = (uint32_t)hv & mask;
-    for (uint32_t probes = 0; probes < h->hash_capacity;) {
+    uint32_t mask = pm__g.L.hash_capacity - 1u, i = (uint32_t)hv & mask;
+    for (uint32_t probes = 0; probes < pm__g.L.hash_capacity;) {
         uint32_t *slot = &pm__g.hash[i];
         uint32_t v = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
         if (v == PM_SHM_HASH_CLAIMING) {
@@ -900,8 +1166,9 @@ static pm_id pm__find_or_add(const char *name, pm_kind kind, pm_unit unit)
             if (v == PM_SHM_HASH_CLAIMING) return pm__drop_code(PM__DROP_FULL);
         }
         if (v == 0) {
-            if (!pm__name_ok(name, len)) return pm__drop_code(PM__DROP_BAD_NAME);
-            if (__atomic_load_n(&h->series_count, __ATOMIC_RELAXED) >= h->max_series)
+            if (mode == PM__FIND) return pm__drop_code(PM__DROP_OFF);
+            if (!pm_shm_name_valid(name, len)) return pm__drop_code(PM__DROP_BAD_NAME);
+            if (__atomic_load_n(&h->series_count, __ATOMIC_RELAXED) >= pm__g.max_series)
                 return pm__drop_code(PM__DROP_FULL);
             uint32_t expect = 0;
             if (__atomic_compare_exchange_n(slot, &expect, PM_SHM_HASH_CLAIMING, 0,
@@ -909,46 +1176,69 @@ static pm_id pm__find_or_add(const char *name, pm_kind kind, pm_unit unit)
                 return pm__register_at(slot, name, len, hv, kind, unit);
             continue;                          /* lost the race: look at the slot again */
         }
-        if (v != PM_SHM_HASH_DEAD && v - 1u < h->max_series) {
+        if (v != PM_SHM_HASH_DEAD && v - 1u < pm__g.max_series) {
             pm_shm_series *s = &pm__series[v - 1u];
             if (s->hash == hv && s->name_len == len && memcmp(s->name, name, len) == 0) {
                 if (s->kind != (uint16_t)kind) return pm__drop_code(PM__DROP_KIND);
-                if (unit != PM_UNIT_NONE && __atomic_load_n(&s->unit, __ATOMIC_RELAXED) != (uint16_t)unit)
-                    __atomic_store_n(&s->unit, (uint16_t)unit, __ATOMIC_RELAXED);
-                return pm__id_of(v - 1u);
+                uint16_t have = __atomic_load_n(&s->unit, __ATOMIC_RELAXED);
+                if (kind != PM_KIND_TIMER && unit != PM_UNIT_NONE && have != (uint16_t)unit) {
+                    uint16_t none = PM_UNIT_NONE;
+                    if (mode != PM__ADD_SET_UNIT ||
+                        !__atomic_compare_exchange_n(&s->unit, &none, (uint16_t)unit, 0,
+                                                     __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+                        return pm__drop_code(PM__DROP_UNIT);
+                }
+                return pm__id_of(v - 1u, (unsigned)kind);
             }
         }
         i = (i + 1u) & mask;
         probes++;
     }
-    return pm__drop_code(PM__DROP_FULL);
+    return mode == PM__FIND ? pm__drop_code(PM__DROP_OFF) : pm__drop_code(PM__DROP_FULL);
 }
 
 /* ---- thread slots ---- */
 
-static pm_shm_cell *pm__row_of(uint32_t t)
+static pm_shm_cell *pm__row_at(uint32_t t)
 {
-    return (pm_shm_cell *)(void *)(pm__base + pm__g.hdr->cells_off +
-                                   (uint64_t)t * pm__g.hdr->max_series * PM_SHM_CELL_SIZE);
+    return (pm_shm_cell *)(void *)(pm__base + pm__g.L.cells_off +
+                                   (uint64_t)t * pm__g.max_series * PM_SHM_CELL_SIZE);
 }
 
 static void pm__thread_exit(void *v)
 {
     uint32_t t = (uint32_t)(uintptr_t)v - 1u;
     /* a slot of the parent's segment means nothing in a forked child */
-    if (pm__g.hdr && !pm__g.forked && t < __atomic_load_n(&pm__g.hdr->threads_used, __ATOMIC_RELAXED))
+    if (pm__g.hdr && !pm__g.forked && t < pm__g.max_threads)
         __atomic_store_n(&pm__g.threads[t].state, PM_SHM_THREAD_IDLE, __ATOMIC_RELEASE);
     pm__tls_row = NULL;
 }
 
 static int pm__ensure(void);
 
-/* Gives this thread a slot: an idle one (its counts carry on) or a new one. */
-static pm_shm_cell *pm__attach(void)
+/* The shared slot: for threads beyond max_threads (or whose row /dev/shm
+   had no room for). Counted once per thread. */
+static pm_shm_cell *pm__use_shared(void)
 {
+    if (!pm__tls_shared) {
+        pm__tls_shared = 1;
+        __atomic_fetch_add(&pm__g.hdr->overflow_threads, 1, __ATOMIC_RELAXED);
+    }
+    return pm__row_at(pm__g.max_threads);
+}
+
+/* This thread's row: its own slot (an idle one, whose counts carry on, or a
+   new one), else the shared slot (*shared is then 1). NULL when recording
+   is off. */
+static pm_shm_cell *pm__row(int *shared)
+{
+    *shared = 0;
+    if (pm__tls_row) return pm__tls_row;
     if (pm__ensure() != PM__ON) return NULL;
+    if (pm__tls_shared) { *shared = 1; return pm__row_at(pm__g.max_threads); }
     pm_shm_header *h = pm__g.hdr;
     uint32_t used = __atomic_load_n(&h->threads_used, __ATOMIC_ACQUIRE), t;
+    if (used > pm__g.max_threads) used = pm__g.max_threads;
     for (t = 0; t < used; t++) {
         uint32_t idle = PM_SHM_THREAD_IDLE;
         if (__atomic_compare_exchange_n(&pm__g.threads[t].state, &idle, PM_SHM_THREAD_ACTIVE, 0,
@@ -956,11 +1246,11 @@ static pm_shm_cell *pm__attach(void)
             goto got;
     }
     for (t = used;;) {
-        if (t >= h->max_threads) { pm__drop(&h->dropped_threads_full); return NULL; }
-        if (pm__reserve(h->cells_off + (uint64_t)t * h->max_series * PM_SHM_CELL_SIZE,
-                        (uint64_t)h->max_series * PM_SHM_CELL_SIZE) != 0) {
-            pm__drop(&h->dropped_no_memory);
-            return NULL;
+        if (t >= pm__g.max_threads) { *shared = 1; return pm__use_shared(); }
+        if (pm__reserve(pm__g.L.cells_off + (uint64_t)t * pm__g.max_series * PM_SHM_CELL_SIZE,
+                        (uint64_t)pm__g.max_series * PM_SHM_CELL_SIZE) != 0) {
+            *shared = 1;
+            return pm__use_shared();
         }
         if (__atomic_compare_exchange_n(&h->threads_used, &t, t + 1u, 0,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
@@ -972,8 +1262,29 @@ got:
     pm__g.threads[t].tid = (uint32_t)syscall(SYS_gettid);
     __atomic_fetch_add(&pm__g.threads[t].owners, 1, __ATOMIC_RELAXED);
     pthread_setspecific(pm__g.key, (void *)(uintptr_t)(t + 1u));
-    pm__tls_row = pm__row_of(t);
+    pm__tls_row = pm__row_at(t);
     return pm__tls_row;
+}
+
+/* A record into a cell of the shared slot: many threads write it, so every
+   field is an atomic read-modify-write (min and max by CAS; the row's min
+   fields start at UINT64_MAX). */
+static void pm__observe_shared(pm_shm_cell *c, uint64_t v, int err, uint64_t slow_ns)
+{
+    uint64_t hoff = __atomic_load_n(&c->hist_off, __ATOMIC_ACQUIRE);
+    if (!pm__hist_ok(hoff)) hoff = pm__hist_attach(c, hoff);
+    __atomic_fetch_add(&c->count, 1, __ATOMIC_RELAXED);
+    __atomic_fetch_add(&c->sum, v, __ATOMIC_RELAXED);
+    uint64_t cur = PM__LOAD(&c->min);
+    while (v < cur && !__atomic_compare_exchange_n(&c->min, &cur, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+    cur = PM__LOAD(&c->max);
+    while (v > cur && !__atomic_compare_exchange_n(&c->max, &cur, v, 1, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {}
+    if (err) __atomic_fetch_add(&c->errors, 1, __ATOMIC_RELAXED);
+    if (v >= slow_ns) __atomic_fetch_add(&c->slow, 1, __ATOMIC_RELAXED);
+    if (hoff != PM_SHM_HIST_NONE)
+        __atomic_fetch_add((uint64_t *)(void *)(pm__base + hoff) + pm_shm_hist_index(v), 1, __ATOMIC_RELAXED);
+    else
+        pm__drop_hist();
 }
 
 /* ---- initialisation, fork and shutdown ---- */
@@ -993,6 +1304,27 @@ static void pm__read_proc(const char *path, char *out, size_t size, char nul_as)
         if (out[i] == '\0') out[i] = nul_as;
 }
 
+/* Who this process is, beyond a pid that is reused: its start time (field
+   22 of /proc/self/stat, after the last ')', since comm may hold anything)
+   and its pid namespace. */
+static void pm__identify(void)
+{
+    char buf[1024];
+    struct stat st;
+    pm__g.pid = (uint32_t)getpid();
+    pm__g.start_ticks = 0;
+    pm__read_proc("/proc/self/stat", buf, sizeof buf, ' ');
+    const char *p = strrchr(buf, ')');
+    for (int field = 2; p && *p && field < 22; p++)
+        if (*p == ' ') field++;
+    if (p && *p) pm__g.start_ticks = strtoull(p, NULL, 10);
+    pm__g.ns_dev = pm__g.ns_ino = 0;
+    if (stat("/proc/self/ns/pid", &st) == 0) {
+        pm__g.ns_dev = (uint64_t)st.st_dev;
+        pm__g.ns_ino = (uint64_t)st.st_ino;
+    }
+}
+
 static pm_result pm__errno_result(int e)
 {
     if (e == EACCES || e == EPERM || e == EROFS) return PM_ERR_PERMISSION;
@@ -1000,51 +1332,171 @@ static pm_result pm__errno_result(int e)
     return PM_ERR_SHM;
 }
 
-/* Opens /perfmon.<pid> exclusively; a leftover of a dead process with our
-   pid (its flock is free) is replaced, a live one is left alone. */
-static int pm__open_segment(pm_result *res)
+static void pm__shm_name(char *out, size_t size, int n)
 {
-    snprintf(pm__g.shm_name, sizeof pm__g.shm_name, PM_SHM_NAME_PREFIX "%ld", (long)getpid());
-    for (int attempt = 0; attempt < 10; attempt++) {
-        int fd = shm_open(pm__g.shm_name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd >= 0) return fd;
-        if (errno != EEXIST) { *res = pm__errno_result(errno); return -1; }
-        int old = shm_open(pm__g.shm_name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC, 0);
-        if (old < 0) { if (errno == ENOENT) continue; *res = pm__errno_result(errno); return -1; }
-        if (flock(old, LOCK_EX | LOCK_NB) == 0) {
-            shm_unlink(pm__g.shm_name);
-            close(old);
-            continue;
-        }
-        close(old);
-        struct timespec nap = { 0, 2000000 };  /* a viewer may hold LOCK_SH for a moment */
-        nanosleep(&nap, NULL);
+    if (n == 0) snprintf(out, size, PM_SHM_NAME_PREFIX "%u", (unsigned)pm__g.pid);
+    else snprintf(out, size, PM_SHM_NAME_PREFIX "%u.%d", (unsigned)pm__g.pid, n);
+}
+
+/* What stands at a name we want, which O_EXCL said exists. */
+enum { PM__SPOT_GONE, PM__SPOT_CLEARED, PM__SPOT_EARLIER_IMAGE, PM__SPOT_TAKEN };
+
+/* Looks at the file without ever blocking (it may be a FIFO, or carry a
+   lease, planted by anyone: /dev/shm is world-writable). A dead segment
+   of ours is removed, unless it is this very process's from before an
+   exec(), which is marked and kept for readers. why says what took it. */
+static int pm__inspect(const char *shm_name, char *why, size_t whylen)
+{
+    struct stat st;
+    pm_shm_header hd;
+    int fd = shm_open(shm_name, O_RDONLY | PM__OPEN_FLAGS, 0), kind = PM__SPOT_TAKEN, whole = 0;
+    if (fd < 0) {
+        if (errno == ENOENT) return PM__SPOT_GONE;
+        snprintf(why, whylen, "cannot be opened (%s)", strerror(errno));
+        return PM__SPOT_TAKEN;
     }
+    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) snprintf(why, whylen, "is not a regular file");
+    else if (st.st_uid != geteuid()) snprintf(why, whylen, "belongs to uid %u", (unsigned)st.st_uid);
+    else if (st.st_nlink != 1) snprintf(why, whylen, "has %u links", (unsigned)st.st_nlink);
+    else if (flock(fd, LOCK_EX | LOCK_NB) != 0) snprintf(why, whylen, "is in use by a live writer");
+    else if (((whole = pread(fd, &hd, sizeof hd, 0) == (ssize_t)sizeof hd) == 0 || hd.state == PM_SHM_STATE_INIT) &&
+             time(NULL) - st.st_mtime < 2)
+        /* a writer takes its lock just after creating the file: a young
+           file without a header may be one in that instant */
+        snprintf(why, whylen, "is a segment still being created");
+    else if (whole && hd.state != PM_SHM_STATE_INIT && memcmp(hd.magic, PM_SHM_MAGIC, 8) == 0 && hd.version == PM_SHM_VERSION &&
+             hd.pid == pm__g.pid && pm__g.start_ticks && hd.proc_start_ticks == pm__g.start_ticks &&
+             hd.pid_ns_ino == pm__g.ns_ino && hd.pid_ns_dev == pm__g.ns_dev) {
+        int wfd = shm_open(shm_name, O_RDWR | PM__OPEN_FLAGS, 0);
+        struct stat wst;
+        if (wfd >= 0 && fstat(wfd, &wst) == 0 && wst.st_ino == st.st_ino && wst.st_dev == st.st_dev) {
+            uint32_t flags = hd.flags | PM_SHM_FLAG_EXECED;
+            if (pwrite(wfd, &flags, sizeof flags, offsetof(pm_shm_header, flags)) == (ssize_t)sizeof flags)
+                kind = PM__SPOT_EARLIER_IMAGE;
+        }
+        if (wfd >= 0) close(wfd);
+        if (kind != PM__SPOT_EARLIER_IMAGE) snprintf(why, whylen, "holds this process's segment from before exec()");
+    } else {
+        shm_unlink(shm_name);                  /* a dead process's, ours: replace it */
+        kind = PM__SPOT_CLEARED;
+    }
+    close(fd);
+    return kind;
+}
+
+/* Creates and locks our segment file: /perfmon.<pid>, else the first free
+   /perfmon.<pid>.<n>. *alt says which. Never blocks. */
+static int pm__open_segment(pm_result *res, int *alt)
+{
+    char why[96] = "";
+    for (int n = 0; n <= (int)PM_SHM_ALT_NAMES; n++) {
+        pm__shm_name(pm__g.shm_name, sizeof pm__g.shm_name, n);
+        for (int tries = 0; tries < 4; tries++) {
+            int fd = shm_open(pm__g.shm_name, O_RDWR | O_CREAT | O_EXCL | PM__OPEN_FLAGS, 0600);
+            if (fd >= 0) {
+                if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+                    *alt = n;
+                    if (n > 0 && why[0])
+                        pm__note_problem(PM_SHM_DIR PM_SHM_NAME_PREFIX "%u %s: recording to " PM_SHM_DIR "%s",
+                                         (unsigned)pm__g.pid, why, pm__g.shm_name);
+                    return fd;
+                }
+                close(fd);                     /* someone locked our new file first: leave it */
+                break;
+            }
+            if (errno != EEXIST) { *res = pm__errno_result(errno); return -1; }
+            char here[96] = "";
+            int spot = pm__inspect(pm__g.shm_name, here, sizeof here);
+            if (spot == PM__SPOT_GONE || spot == PM__SPOT_CLEARED) continue;
+            if (spot == PM__SPOT_EARLIER_IMAGE && pm__g.nexeced < (int)PM_SHM_ALT_NAMES + 1)
+                snprintf(pm__g.execed[pm__g.nexeced++], sizeof pm__g.execed[0], "%s", pm__g.shm_name);
+            if (n == 0 && spot == PM__SPOT_TAKEN) snprintf(why, sizeof why, "%s", here);
+            break;
+        }
+    }
+    if (why[0]) pm__note_problem(PM_SHM_DIR PM_SHM_NAME_PREFIX "%u %s, and every fallback name is taken",
+                                 (unsigned)pm__g.pid, why);
     *res = PM_ERR_EXISTS;
     return -1;
 }
 
-static void pm__copy_registry(const pm_shm_header *old);
+/* A second descriptor of the same file, for the mapping: the locked one
+   must not be mapped, or a forked child's inherited mapping would keep the
+   lock (and the parent's "alive") after the parent died. It is opened
+   through /proc/self/fd, so it is the inode we created and locked, never
+   whatever the name points at by now. */
+static int pm__map_fd(int fd)
+{
+    char p[40];
+    struct stat a, b;
+    snprintf(p, sizeof p, "/proc/self/fd/%d", fd);
+    int mfd = open(p, O_RDWR | O_CLOEXEC | O_NONBLOCK);
+    if (mfd < 0) mfd = shm_open(pm__g.shm_name, O_RDWR | PM__OPEN_FLAGS, 0);  /* no /proc */
+    if (mfd < 0) return -1;
+    if (fstat(fd, &a) != 0 || fstat(mfd, &b) != 0 || a.st_ino != b.st_ino || a.st_dev != b.st_dev) {
+        close(mfd);
+        errno = ESTALE;
+        return -1;
+    }
+    return mfd;
+}
+
+static void pm__copy_registry(const char *old_base);
+
+/* Renews the heartbeat while the writer runs. Signals are blocked in it
+   (they belong to the program's threads) and it touches nothing else. */
+static void *pm__heartbeat_main(void *arg)
+{
+    pm_shm_header *h = (pm_shm_header *)arg;
+    uint64_t ns = pm__g.heartbeat_ns;
+    struct timespec nap = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
+    while (!__atomic_load_n(&pm__g.shut, __ATOMIC_ACQUIRE) && __atomic_load_n(&pm__g.hdr, __ATOMIC_ACQUIRE) == h) {
+        __atomic_store_n(&h->heartbeat_realtime_ns, pm__real_ns(), __ATOMIC_RELAXED);
+        nanosleep(&nap, NULL);
+    }
+    return NULL;
+}
+
+static void pm__start_heartbeat(pm_shm_header *h)
+{
+    pthread_t th;
+    pthread_attr_t attr;
+    sigset_t all, old;
+    __atomic_store_n(&h->heartbeat_realtime_ns, pm__real_ns(), __ATOMIC_RELAXED);
+    if (pm__g.heartbeat_ns == 0) return;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    pthread_attr_setstacksize(&attr, 64u * 1024u);
+    if (pthread_create(&th, &attr, pm__heartbeat_main, h) == 0) h->heartbeat_interval_ns = pm__g.heartbeat_ns;
+    else pm__note_problem("no heartbeat thread (%s): a reader cannot tell when this writer died", strerror(errno));
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+}
 
 static pm_result pm__create(uint32_t max_series, uint32_t max_threads, uint64_t arena,
                             uint64_t slow_ns, int tsc, double ns_per_tick,
-                            const char *process_name, const pm_shm_header *copy_from)
+                            const char *process_name, const char *copy_from, uint32_t parent_pid)
 {
     pm_shm_layout_t L;
     pm_result res = PM_ERR_SHM;
+    int alt = 0;
     if (pm_shm_layout(max_series, max_threads, arena, &L) != 0) return PM_ERR_INVALID;
-    int fd = pm__open_segment(&res);
+    pm__identify();
+    int fd = pm__open_segment(&res, &alt);
     if (fd < 0) return res;
     void *map = MAP_FAILED;
     pm_shm_header *h;
     pm__g.fd = fd;
-    if (flock(fd, LOCK_EX) != 0 || ftruncate(fd, (off_t)L.total_size) != 0) goto fail;
-    if (pm__reserve(0, L.cells_off) != 0) { res = PM_ERR_NO_SPACE; goto fail; }
+    uint64_t shared_row = L.cells_off + (uint64_t)max_threads * max_series * PM_SHM_CELL_SIZE;
+    if (ftruncate(fd, (off_t)L.total_size) != 0) goto fail;
+    if (pm__reserve(0, L.cells_off) != 0 || pm__reserve(shared_row, (uint64_t)max_series * PM_SHM_CELL_SIZE) != 0) {
+        res = PM_ERR_NO_SPACE;
+        goto fail;
+    }
     {
-        /* Map through a second open file, not the locked one: a forked child
-           inherits the mapping, and would otherwise keep the lock (and the
-           parent's "alive" status) until it exits. */
-        int mfd = shm_open(pm__g.shm_name, O_RDWR | O_NOFOLLOW | O_CLOEXEC, 0);
+        int mfd = pm__map_fd(fd);
         if (mfd < 0) goto fail;
         map = mmap(NULL, L.total_size, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
         close(mfd);
@@ -1057,7 +1509,7 @@ static pm_result pm__create(uint32_t max_series, uint32_t max_threads, uint64_t 
     h->header_size = PM_SHM_HEADER_SIZE;
     h->total_size = L.total_size;
     h->byte_order = PM_SHM_BYTE_ORDER_MARK;
-    h->pid = (uint32_t)getpid();
+    h->pid = pm__g.pid;
     h->uid = (uint32_t)getuid();
     h->start_realtime_ns = pm__real_ns();
     h->start_monotonic_ns = pm__mono_ns();
@@ -1071,6 +1523,9 @@ static pm_result pm__create(uint32_t max_series, uint32_t max_threads, uint64_t 
     h->series_size = PM_SHM_SERIES_SIZE;
     h->cell_size = PM_SHM_CELL_SIZE;
     h->thread_size = PM_SHM_THREAD_SIZE;
+    h->flags = (alt ? (uint32_t)PM_SHM_FLAG_ALT_NAME : 0u) | (parent_pid ? (uint32_t)PM_SHM_FLAG_FORK_CHILD : 0u);
+    h->parent_pid = parent_pid;
+    h->writers = 1;
     h->hash_off = L.hash_off;
     h->threads_off = L.threads_off;
     h->series_off = L.series_off;
@@ -1078,19 +1533,37 @@ static pm_result pm__create(uint32_t max_series, uint32_t max_threads, uint64_t 
     h->arena_off = L.arena_off;
     h->arena_size = arena;
     h->default_slow_ns = slow_ns;
+    h->pid_ns_dev = pm__g.ns_dev;
+    h->pid_ns_ino = pm__g.ns_ino;
+    h->proc_start_ticks = pm__g.start_ticks;
+    memcpy(h->config_errors, pm__g.notes, sizeof h->config_errors);
+    h->config_errors[sizeof h->config_errors - 1] = '\0';
     if (process_name) snprintf(h->process_name, sizeof h->process_name, "%s", process_name);
     else pm__read_proc("/proc/self/comm", h->process_name, sizeof h->process_name, ' ');
     pm__read_proc("/proc/self/cmdline", h->cmdline, sizeof h->cmdline, ' ');
+    {
+        pm_shm_thread *threads = (pm_shm_thread *)(void *)((char *)map + L.threads_off);
+        pm_shm_cell *row = (pm_shm_cell *)(void *)((char *)map + shared_row);
+        threads[max_threads].state = PM_SHM_THREAD_SHARED;
+        for (uint32_t i = 0; i < max_series; i++) row[i].min = UINT64_MAX;
+    }
 
-    pm__g.hdr = h;
-    pm__g.total = L.total_size;
+    pm__g.L = L;
+    pm__g.max_series = max_series;
+    pm__g.max_threads = max_threads;
+    pm__g.arena_size = arena;
     pm__g.hash = (uint32_t *)(void *)((char *)map + L.hash_off);
     pm__g.threads = (pm_shm_thread *)(void *)((char *)map + L.threads_off);
     pm__base = (char *)map;
     pm__series = (pm_shm_series *)(void *)((char *)map + L.series_off);
+    pm__id_end = (max_series + 1u) * PM_SHM_CELL_SIZE;
+    pm__arena_lo = L.arena_off;
+    pm__arena_room = arena >= PM_SHM_HIST_BYTES ? arena - PM_SHM_HIST_BYTES + 1u : 0u;
     snprintf(pm__g.path, sizeof pm__g.path, PM_SHM_DIR "%s", pm__g.shm_name);
     if (copy_from) pm__copy_registry(copy_from);
+    __atomic_store_n(&pm__g.hdr, h, __ATOMIC_RELEASE);
     __atomic_store_n(&h->state, PM_SHM_STATE_RUNNING, __ATOMIC_RELEASE);
+    pm__start_heartbeat(h);
     return PM_OK;
 fail:
     if (res == PM_ERR_SHM) res = pm__errno_result(errno);
@@ -1101,26 +1574,30 @@ fail:
 }
 
 /* A forked child keeps the parent's series ids (call sites cached them), so
-   its segment starts with the parent's registry and zero counts. */
-static void pm__copy_registry(const pm_shm_header *old)
+   its segment starts with the parent's registry and zero counts. The
+   parent's layout is ours: the same capacities, kept privately. */
+static void pm__copy_registry(const char *old_base)
 {
-    const pm_shm_series *src = (const pm_shm_series *)(const void *)((const char *)old + old->series_off);
-    const uint32_t *old_hash = (const uint32_t *)(const void *)((const char *)old + old->hash_off);
+    const pm_shm_header *old = (const pm_shm_header *)(const void *)old_base;
+    const pm_shm_series *src = (const pm_shm_series *)(const void *)(old_base + pm__g.L.series_off);
+    const uint32_t *old_hash = (const uint32_t *)(const void *)(old_base + pm__g.L.hash_off);
     uint32_t n = __atomic_load_n(&old->series_count, __ATOMIC_ACQUIRE);
+    if (n > pm__g.max_series) n = pm__g.max_series;
     for (uint32_t i = 0; i < n; i++) {
         if (__atomic_load_n(&src[i].state, __ATOMIC_ACQUIRE) != PM_SHM_SERIES_READY) continue;
         pm_shm_series *d = &pm__series[i];
         memcpy(d, &src[i], sizeof *d);
         d->gauge = 0;
     }
-    for (uint32_t i = 0; i < old->hash_capacity; i++) {
+    for (uint32_t i = 0; i < pm__g.L.hash_capacity; i++) {
         uint32_t v = __atomic_load_n(&old_hash[i], __ATOMIC_ACQUIRE);
         if (v == PM_SHM_HASH_CLAIMING || (v != 0 && v != PM_SHM_HASH_DEAD &&
             (v - 1u >= n || pm__series[v - 1u].state != PM_SHM_SERIES_READY)))
             v = PM_SHM_HASH_DEAD;              /* registration the child will never finish */
         pm__g.hash[i] = v;
     }
-    pm__g.hdr->series_count = n;
+    pm__g.hdr = NULL;                          /* set by the caller once the copy is complete */
+    ((pm_shm_header *)(void *)pm__base)->series_count = n;
 }
 
 static void pm__atfork_prepare(void) { pthread_mutex_lock(&pm__g.lock); }
@@ -1130,11 +1607,13 @@ static void pm__atfork_parent(void)  { pthread_mutex_unlock(&pm__g.lock); }
 static void pm__atfork_child(void)
 {
     pm__tls_row = NULL;
+    pm__tls_shared = 0;
     pm__timer_depth = 0;
     if (PM__LOAD(&pm__state) == PM__ON && !pm__g.shut) {
         pm__g.forked = 1;
         if (pm__g.fd >= 0) close(pm__g.fd);  /* else the parent would look alive after it died */
         pm__g.fd = -1;
+        pm__g.nexeced = 0;                   /* the parent's to remove, not ours */
         pthread_setspecific(pm__g.key, NULL);
         __atomic_store_n(&pm__state, PM__UNINIT, __ATOMIC_RELEASE);
     }
@@ -1166,11 +1645,12 @@ static pm_result pm__init_locked(const pm_config *cfg)
         /* same capacities and settings as the parent */
         pm_shm_header *old = pm__g.hdr;
         char *old_base = pm__base;
-        uint64_t old_total = pm__g.total;
-        pm_result r = pm__create(old->max_series, old->max_threads, old->arena_size, old->default_slow_ns,
-                                 old->clock_kind == PM_SHM_CLOCK_TSC, old->ns_per_tick,
-                                 old->process_name, old);
+        uint64_t old_total = pm__g.L.total_size;
+        uint32_t parent = pm__g.pid;
+        pm_result r = pm__create(pm__g.max_series, pm__g.max_threads, pm__g.arena_size, old->default_slow_ns,
+                                 pm__use_tsc, old->ns_per_tick, old->process_name, old_base, parent);
         if (r == PM_OK) munmap(old_base, old_total);
+        else pm__g.hdr = NULL;
         pm__g.forked = 0;
         pm__g.result = r;
         __atomic_store_n(&pm__state, r == PM_OK ? PM__ON : PM__OFF, __ATOMIC_RELEASE);
@@ -1178,32 +1658,46 @@ static pm_result pm__init_locked(const pm_config *cfg)
     }
     if (PM__LOAD(&pm__state) != PM__UNINIT) return PM_ERR_ALREADY;
 
+    pm__g.notes[0] = '\0';
     pm_result r = PM_OK;
-    if (pm__env_is("PERFMON", "0")) r = PM_ERR_DISABLED;
+    if (!pm__env_bool("PERFMON", 1)) r = PM_ERR_DISABLED;
     uint32_t max_series = cfg->max_series ? cfg->max_series
         : (uint32_t)pm__env_u64("PERFMON_MAX_SERIES", PM__DEFAULT_MAX_SERIES, 1, PM_SHM_MAX_SERIES_LIMIT);
     uint32_t max_threads = cfg->max_threads ? cfg->max_threads
         : (uint32_t)pm__env_u64("PERFMON_MAX_THREADS", PM__DEFAULT_MAX_THREADS, 1, PM_SHM_MAX_THREADS_LIMIT);
     uint64_t hist_mb = cfg->hist_mb ? cfg->hist_mb : pm__env_u64("PERFMON_HIST_MB", PM__DEFAULT_HIST_MB, 0, 1u << 20);
     double slow_ms = cfg->slow_ms > 0 ? cfg->slow_ms : pm__env_ms("PERFMON_SLOW_MS", PM__DEFAULT_SLOW_MS);
-    if (r == PM_OK && (max_series > PM_SHM_MAX_SERIES_LIMIT || max_threads > PM_SHM_MAX_THREADS_LIMIT ||
-                       hist_mb > (1u << 20) || cfg->slow_ms < 0))
-        r = PM_ERR_INVALID;
-    pm__g.keep = cfg->keep ? cfg->keep > 0 : pm__env_is("PERFMON_KEEP", "1");
+    pm__g.heartbeat_ns = pm__env_u64("PERFMON_HEARTBEAT_MS", PM__DEFAULT_HEARTBEAT_MS, 0, 3600000u) * 1000000u;
+    if (max_series > PM_SHM_MAX_SERIES_LIMIT || max_threads > PM_SHM_MAX_THREADS_LIMIT ||
+        hist_mb > (1u << 20) || cfg->slow_ms < 0 || cfg->keep < -1 || cfg->keep > 1 ||
+        cfg->clock < PM_CLOCK_DEFAULT || cfg->clock > PM_CLOCK_TSC) {
+        pm__note_problem("pm_init(): a pm_config field is out of range: recording is off");
+        if (r == PM_OK) r = PM_ERR_INVALID;
+    }
+    pm__g.keep = cfg->keep ? cfg->keep > 0 : pm__env_bool("PERFMON_KEEP", 0);
 
     int tsc = 0;
     double ns_per_tick = 1.0;
-#if defined(__x86_64__)
     pm_clock clock = cfg->clock;
-    if (clock == PM_CLOCK_DEFAULT) clock = pm__env_is("PERFMON_CLOCK", "tsc") ? PM_CLOCK_TSC : PM_CLOCK_MONOTONIC;
+    if (clock == PM_CLOCK_DEFAULT) {
+        const char *c = getenv("PERFMON_CLOCK");
+        char shown[40];
+        clock = PM_CLOCK_MONOTONIC;
+        if (c && strcasecmp(c, "tsc") == 0) clock = PM_CLOCK_TSC;
+        else if (c && *c && strcasecmp(c, "monotonic") != 0)
+            pm__note_problem("PERFMON_CLOCK=%s: not tsc or monotonic (monotonic used)", pm__shown(c, shown, sizeof shown));
+    }
+#if defined(__x86_64__)
     if (r == PM_OK && clock == PM_CLOCK_TSC && pm__tsc_invariant()) {
         ns_per_tick = pm__tsc_calibrate();
         tsc = ns_per_tick > 0.0;
     }
 #endif
+    if (r == PM_OK && clock == PM_CLOCK_TSC && !tsc)
+        pm__note_problem("clock tsc: this machine has no invariant TSC (monotonic used)");
     if (r == PM_OK)
         r = pm__create(max_series, max_threads, hist_mb << 20, (uint64_t)(slow_ms * 1e6), tsc,
-                       ns_per_tick, cfg->process_name, NULL);
+                       ns_per_tick, cfg->process_name, NULL, 0);
     if (r == PM_OK && !pm__g.once) {
         if (pthread_key_create(&pm__g.key, pm__thread_exit) != 0) r = PM_ERR_SHM;
         else {
@@ -1231,122 +1725,183 @@ static int pm__ensure(void)
     return st;
 }
 
-pm_result pm_init(const pm_config *cfg)
+PM_API pm_result pm_init(const pm_config *cfg)
 {
     pm_result r;
     pm__lock();
     if (pm__g.shut) r = PM_ERR_STATE;
     else if (PM__LOAD(&pm__state) == PM__UNINIT) r = pm__init_locked(cfg);
-    else r = pm__g.result == PM_OK ? PM_ERR_ALREADY : pm__g.result;
+    else {
+        r = pm__g.result == PM_OK ? PM_ERR_ALREADY : pm__g.result;
+        if (cfg && r == PM_ERR_ALREADY && !pm__g.warned_late) {
+            pm__g.warned_late = 1;
+            pm__note_problem("pm_init() came after the first record: its pm_config was ignored (call it first in main)");
+        }
+    }
     pthread_mutex_unlock(&pm__g.lock);
     return r;
 }
 
 static void pm__record_process_totals(void);
 
-void pm_shutdown(void)
+PM_API void pm_shutdown(void)
 {
     if (PM__LOAD(&pm__state) == PM__ON && !pm__g.shut) pm__record_process_totals();
     pm__lock();
     if (!pm__g.shut && !pm__g.forked && pm__g.hdr && PM__LOAD(&pm__state) == PM__ON) {
         pm__g.hdr->end_realtime_ns = pm__real_ns();
         __atomic_store_n(&pm__g.hdr->state, PM_SHM_STATE_EXITED, __ATOMIC_RELEASE);
-        if (!pm__g.keep) shm_unlink(pm__g.shm_name);
+        if (!pm__g.keep) {
+            shm_unlink(pm__g.shm_name);
+            for (int i = 0; i < pm__g.nexeced; i++) shm_unlink(pm__g.execed[i]);  /* earlier images' */
+        }
     }
-    pm__g.shut = 1;
+    __atomic_store_n(&pm__g.shut, 1, __ATOMIC_RELEASE);
     __atomic_store_n(&pm__state, PM__OFF, __ATOMIC_RELEASE);
     pthread_mutex_unlock(&pm__g.lock);
 }
 
-const char *pm_segment_path(void)
+PM_API const char *pm_segment_path(void)
 {
     return PM__LOAD(&pm__state) == PM__ON ? pm__g.path : "";
 }
 
 /* ---- slow paths of the inline record functions ---- */
 
-pm_id pm__resolve(pm_id *site, const char *name, pm_kind kind, pm_unit unit)
+PM_API pm_id pm__resolve(pm_id *site, const char *name, pm_kind kind, pm_unit unit)
 {
-    if (!name || pm__ensure() != PM__ON) return 0;
-    pm_id id = pm__find_or_add(name, kind, unit);
+    if (pm__ensure() != PM__ON) return pm__drop_code(PM__DROP_OFF);   /* not cached: a fork child starts over */
+    pm_id id = name ? pm__find_or_add(name, kind, unit, PM__ADD) : pm__drop_code(PM__DROP_BAD_NAME);
+    if (id > PM__ID_DROP_BASE) pm__note_drop((int)(id - PM__ID_DROP_BASE), name ? name : "(NULL)");
     if (site) __atomic_store_n(site, id, __ATOMIC_RELEASE);
     return id;
 }
 
-pm_shm_cell *pm__slow_row(pm_id *site, const char *name, pm_kind kind, pm_unit unit, pm_id *id)
+/* A valid id of `kind` for this record, or 0 when the record is dropped
+   (and counted) or ignored (recording off). */
+static pm_id pm__slow_id(pm_id *site, const char *name, pm_kind kind, pm_unit unit, pm_id id)
 {
-    if (!pm__valid(*id)) {
-        if (*id < PM__ID_DROP_BASE) *id = pm__resolve(site, name, kind, unit);
-        if (!pm__valid(*id)) {
-            if (*id >= PM__ID_DROP_BASE) pm__drop_id(*id);
-            return NULL;
-        }
+    if (pm__ensure() != PM__ON) return 0;
+    if (id == 0) id = pm__resolve(site, name, kind, unit);
+    if (pm__id_is(id, (unsigned)kind)) return id;
+    if (id > PM__ID_DROP_BASE) {
+        pm__drop_id(id);
+    } else {                                   /* an id of another kind, or not an id */
+        pm__drop(PM__DROP_KIND);
+        pm__note_drop(PM__DROP_KIND, pm__valid(id) && id < pm__id_end ? pm__name_of(id) : "(not an id)");
     }
-    return pm__tls_row ? pm__tls_row : pm__attach();
+    return 0;
 }
 
-void pm__count_slow(pm_id *site, const char *name, pm_id id, uint64_t n)
+PM_API void pm__count_slow(pm_id *site, const char *name, pm_id id, uint64_t n)
 {
-    pm_shm_cell *row = pm__slow_row(site, name, PM_KIND_COUNTER, PM_UNIT_NONE, &id);
+    int shared;
+    id = pm__slow_id(site, name, PM_KIND_COUNTER, PM_UNIT_NONE, id);
+    if (!id) return;
+    if ((int64_t)n < 0) {
+        pm__drop(PM__DROP_NEGATIVE);
+        pm__note_drop(PM__DROP_NEGATIVE, pm__name_of(id));
+        return;
+    }
+    pm_shm_cell *row = pm__row(&shared);
     if (!row) return;
-    pm__cell(row, id)->count += n;
+    pm_shm_cell *c = pm__cell(row, id, PM_KIND_COUNTER);
+    if (shared) __atomic_fetch_add(&c->count, n, __ATOMIC_RELAXED);
+    else c->count += n;
 }
 
-void pm__gauge_slow(pm_id *site, const char *name, pm_id id, int64_t v, int add)
+PM_API void pm__gauge_slow(pm_id *site, const char *name, pm_id id, int64_t v, int add)
 {
-    if (!pm__slow_row(site, name, PM_KIND_GAUGE, PM_UNIT_NONE, &id)) return;
+    int shared;
+    id = pm__slow_id(site, name, PM_KIND_GAUGE, PM_UNIT_NONE, id);
+    if (!id || !pm__row(&shared)) return;     /* a row, so the next call takes the fast path */
     uint64_t *g = &pm__series[pm__index_of(id)].gauge;
     if (add) __atomic_fetch_add(g, (uint64_t)v, __ATOMIC_RELAXED);
     else PM__STORE(g, (uint64_t)v);
 }
 
+PM_API void pm__observe_slow(pm_id *site, const char *name, pm_kind kind, pm_unit unit,
+                             pm_id id, uint64_t v, int err)
+{
+    int shared;
+    id = pm__slow_id(site, name, kind, unit, id);
+    if (!id) return;
+    pm_shm_cell *row = pm__row(&shared);
+    if (!row) return;
+    uint64_t slow = kind == PM_KIND_TIMER ? PM__LOAD(&pm__series[pm__index_of(id)].slow_ns) : UINT64_MAX;
+    if (shared) pm__observe_shared(pm__cell(row, id, (unsigned)kind), v, err, slow);
+    else pm__observe_row(row, id, (unsigned)kind, v, err, slow);
+}
+
 /* ---- the by-name API ---- */
 
-pm_id pm_lookup(const char *name, pm_kind kind, pm_unit unit)
+PM_API pm_id pm_lookup(const char *name, pm_kind kind, pm_unit unit)
 {
     return pm__resolve(NULL, name, kind, unit);
 }
 
-void pm_count(const char *name, uint64_t n)     { pm__count(NULL, name, 0, n); }
-void pm_gauge_set(const char *name, int64_t v)  { pm__gauge(NULL, name, 0, v, 0); }
-void pm_gauge_add(const char *name, int64_t d)  { pm__gauge(NULL, name, 0, d, 1); }
-void pm_record(const char *name, int64_t value) { pm_id s = 0; pm__record(&s, name, PM_UNIT_NONE, value); }
-
-void pm_record_duration(const char *name, uint64_t ns, int ok)
+PM_API pm_result pm_prepare(pm_id id)
 {
-    pm_id s = 0;
-    pm__observe(&s, name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, 0, ns, !ok);
+    int shared;
+    unsigned kind = id & (PM_SHM_CELL_SIZE - 1u);
+    if (pm__ensure() != PM__ON) return PM_ERR_DISABLED;
+    if (kind < PM_KIND_COUNTER || kind > PM_KIND_DISTRIBUTION || !pm__id_is(id, kind)) return PM_ERR_INVALID;
+    pm_shm_cell *row = pm__row(&shared);
+    if (!row) return PM_ERR_DISABLED;
+    if (kind == PM_KIND_TIMER || kind == PM_KIND_DISTRIBUTION) {
+        pm_shm_cell *c = pm__cell(row, id, kind);
+        uint64_t hoff = __atomic_load_n(&c->hist_off, __ATOMIC_ACQUIRE);
+        if (!pm__hist_ok(hoff) && pm__hist_attach(c, hoff) == PM_SHM_HIST_NONE) return PM_ERR_NO_SPACE;
+    }
+    return PM_OK;
 }
 
-void pm_timer_start(const char *name)
+PM_API void pm_count(const char *name, uint64_t n)     { pm__count(NULL, name, 0, n, 0); }
+PM_API void pm_gauge_set(const char *name, int64_t v)  { pm__gauge(NULL, name, 0, v, 0, 0); }
+PM_API void pm_gauge_add(const char *name, int64_t d)  { pm__gauge(NULL, name, 0, d, 1, 0); }
+PM_API void pm_record(const char *name, int64_t value) { pm_id s = 0; pm__record(&s, name, PM_UNIT_NONE, value); }
+PM_API pm_span pm_begin(const char *name)              { return pm__begin(NULL, name); }
+
+PM_API void pm_record_duration(const char *name, uint64_t ns, int ok)
 {
-    pm_id site = 0;
-    pm_span sp = pm__begin(&site, name);
+    pm__observe(NULL, name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, 0, ns, !ok, 0);
+}
+
+PM_API void pm_timer_start(const char *name)
+{
+    pm_span sp = pm__begin(NULL, name);
     if (!pm__valid(sp.id)) {
-        if (sp.id >= PM__ID_DROP_BASE) pm__drop_id(sp.id);
+        if (sp.id > PM__ID_DROP_BASE) pm__drop_id(sp.id);
         return;
     }
-    if (pm__timer_depth == PM__TIMER_STACK) { pm__drop(NULL); return; }
+    if (pm__timer_depth == PM__TIMER_STACK) { pm__drop(0); return; }
     pm__timer_stack[pm__timer_depth].name = name;
     pm__timer_stack[pm__timer_depth].id = sp.id;
     pm__timer_stack[pm__timer_depth].start = sp.start;
     pm__timer_depth++;
 }
 
-/* The innermost running timer started with this name: by pointer first
-   (the usual case: the same literal), else by looking the name up. */
+/* The innermost running timer started with this name's text. The same
+   pointer is the usual case (one literal), but a reused buffer is the same
+   pointer with other text, so the text is compared too; else the name is
+   looked up (never registered) and its id matched. */
 static int pm__timer_find(const char *name)
 {
     int i;
-    for (i = pm__timer_depth - 1; i >= 0; i--)
-        if (pm__timer_stack[i].name == name) return i;
-    pm_id id = pm__resolve(NULL, name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS);
+    if (!name) return -1;
+    for (i = pm__timer_depth - 1; i >= 0; i--) {
+        if (pm__timer_stack[i].name != name) continue;
+        const pm_shm_series *s = &pm__series[pm__index_of(pm__timer_stack[i].id)];
+        uint32_t len = s->name_len;
+        if (len < PM_SHM_NAME_MAX && strncmp(s->name, name, len) == 0 && name[len] == '\0') return i;
+    }
+    pm_id id = pm__find_or_add(name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, PM__FIND);
     for (i = pm__timer_depth - 1; i >= 0; i--)
         if (pm__timer_stack[i].id == id) return i;
     return -1;
 }
 
-double pm_timer_stop(const char *name)
+PM_API double pm_timer_stop(const char *name)
 {
     if (pm__timer_depth == 0) return -1.0;          /* also the PERFMON=0 case */
     uint64_t t1 = pm__ticks();
@@ -1358,20 +1913,26 @@ double pm_timer_stop(const char *name)
     memmove(&pm__timer_stack[i], &pm__timer_stack[i + 1],
             (size_t)(pm__timer_depth - 1 - i) * sizeof pm__timer_stack[0]);
     pm__timer_depth--;
-    pm__observe(NULL, NULL, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, id, ns, 0);
+    pm_duration_id(id, ns, 1);
     return (double)ns / 1e9;
 }
 
-void pm_set_slow_threshold_ms(const char *name, double ms)
+PM_API void pm_set_slow_threshold_ms(const char *name, double ms)
 {
     pm_id id = pm_lookup(name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS);
-    if (pm__valid(id) && ms >= 0)
+    if (pm__id_is(id, PM_KIND_TIMER) && ms >= 0)
         __atomic_store_n(&pm__series[pm__index_of(id)].slow_ns, (uint64_t)(ms * 1e6), __ATOMIC_RELAXED);
 }
 
-void pm_set_unit(const char *name, pm_unit unit)
+PM_API void pm_set_unit(const char *name, pm_unit unit)
 {
-    (void)pm_lookup(name, PM_KIND_DISTRIBUTION, unit);
+    if (pm__ensure() != PM__ON) return;
+    pm_id id = name ? pm__find_or_add(name, PM_KIND_DISTRIBUTION, unit, PM__ADD_SET_UNIT)
+                    : pm__drop_code(PM__DROP_BAD_NAME);
+    if (id > PM__ID_DROP_BASE) {
+        pm__drop_id(id);
+        pm__note_drop((int)(id - PM__ID_DROP_BASE), name ? name : "(NULL)");
+    }
 }
 
 /* ---- resources ---- */
@@ -1422,7 +1983,7 @@ static void pm__record_resources(const char *name, const pm__usage *before, cons
     pm_gauge_set_id(id, (int64_t)peak_rss);
 }
 
-pm_resource_span pm_resource_begin(const char *name)
+PM_API pm_resource_span pm_resource_begin(const char *name)
 {
     pm_resource_span s;
     pm__usage u = pm__usage_now();
@@ -1435,7 +1996,7 @@ pm_resource_span pm_resource_begin(const char *name)
     return s;
 }
 
-void pm_resource_end(pm_resource_span *s)
+PM_API void pm_resource_end(pm_resource_span *s)
 {
     uint64_t t1 = pm__ticks();
     if (!s->name || pm__ensure() != PM__ON) return;
@@ -1461,7 +2022,7 @@ static uint64_t pm__hist_quantile(const uint64_t *hist, uint64_t n, double q, ui
     return hi;
 }
 
-pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg,
+PM_API pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg,
                        uint64_t iterations, pm_benchmark_result *out)
 {
     if (!fn || !out || iterations == 0) return PM_ERR_INVALID;
@@ -1480,7 +2041,7 @@ pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg,
         sum += ns;
         if (ns < lo) lo = ns;
         if (ns > hi) hi = ns;
-        if (pm__valid(id)) pm__observe(NULL, NULL, PM_KIND_TIMER, PM_UNIT_NANOSECONDS, id, ns, 0);
+        if (pm__valid(id)) pm_duration_id(id, ns, 1);
     }
     uint64_t all1 = pm__ticks();
     pm__usage after = pm__usage_now();
@@ -1511,44 +2072,7 @@ static void pm__record_process_totals(void)
     pm_gauge_set_id(pm_lookup("process.peak_rss", PM_KIND_GAUGE, PM_UNIT_BYTES), (int64_t)ru.ru_maxrss * 1024);
 }
 
-static int pm__put(char *buf, size_t size, size_t *n, const char *s, size_t len)
-{
-    if (*n + len >= size) return -1;
-    memcpy(buf + *n, s, len);
-    *n += len;
-    return 0;
-}
-
-int pm_name(char *buf, size_t size, const char *base, ...)
-{
-    va_list ap;
-    size_t n = 0;
-    int bad = 0, first = 1;
-    const char *k;
-    if (!buf || size == 0) return -1;
-    bad |= pm__put(buf, size, &n, base, strlen(base));
-    va_start(ap, base);
-    while (!bad && (k = va_arg(ap, const char *)) != NULL) {
-        const char *v = va_arg(ap, const char *);
-        if (!v) v = "";
-        bad |= pm__put(buf, size, &n, first ? "{" : ",", 1);
-        bad |= pm__put(buf, size, &n, k, strlen(k));
-        bad |= pm__put(buf, size, &n, "=\"", 2);
-        for (; *v && !bad; v++) {
-            if (*v == '"' || *v == '\\') bad |= pm__put(buf, size, &n, "\\", 1);
-            if (*v == '\n') bad |= pm__put(buf, size, &n, "\\n", 2);
-            else bad |= pm__put(buf, size, &n, v, 1);
-        }
-        bad |= pm__put(buf, size, &n, "\"", 1);
-        first = 0;
-    }
-    va_end(ap);
-    if (!bad && !first) bad |= pm__put(buf, size, &n, "}", 1);
-    if (bad) { buf[0] = '\0'; return -1; }
-    buf[n] = '\0';
-    return (int)n;
-}
-
+#endif /* the _GNU_SOURCE check */
 #endif /* PERFMON_IMPLEMENTATION_INCLUDED */
 #endif /* PERFMON_IMPLEMENTATION */
 

@@ -146,6 +146,16 @@ static inline const pm_shm_thread *sr_thread(const sr_seg *s, uint32_t t)
     return (const pm_shm_thread *)(const void *)(s->base + s->h->threads_off + (uint64_t)t * PM_SHM_THREAD_SIZE);
 }
 
+/* Rows a series is summed over: slots [0, threads_used), then the shared
+   slot, row max_threads (threads beyond capacity record there). */
+static inline uint32_t sr_next_row(const sr_seg *s, uint32_t t)
+{
+    if (t + 1u < sr_threads_used(s)) return t + 1u;
+    return t < s->h->max_threads ? s->h->max_threads : UINT32_MAX;
+}
+static inline uint32_t sr_first_row(const sr_seg *s) { return sr_threads_used(s) ? 0u : s->h->max_threads; }
+#define SR_EACH_ROW(s, t) for (uint32_t t = sr_first_row(s); t != UINT32_MAX; t = sr_next_row((s), t))
+
 /* Index of the READY series with this full name, or -1. */
 static inline int sr_find(const sr_seg *s, const char *name)
 {
@@ -159,13 +169,13 @@ static inline int sr_find(const sr_seg *s, const char *name)
     return -1;
 }
 
-/* A counter's value: its cells summed over slots [0, threads_used). */
+/* A counter's value: its cells summed over every row. */
 static inline uint64_t sr_counter(const sr_seg *s, const char *name)
 {
     int i = sr_find(s, name);
     if (i < 0 || sr_series_at(s, (uint32_t)i)->kind != PM_SHM_KIND_COUNTER) return SR_MISSING;
     uint64_t sum = 0;
-    for (uint32_t t = 0; t < sr_threads_used(s); t++) sum += sr_load64(&sr_cell(s, t, (uint32_t)i)->count);
+    SR_EACH_ROW(s, t) sum += sr_load64(&sr_cell(s, t, (uint32_t)i)->count);
     return sum;
 }
 
@@ -191,7 +201,7 @@ static inline void sr_timer(const sr_seg *s, const char *name, sr_stat *out)
     out->unit = r->unit;
     out->slow_ns = sr_load64(&r->slow_ns);
     out->min = UINT64_MAX;
-    for (uint32_t t = 0; t < sr_threads_used(s); t++) {
+    SR_EACH_ROW(s, t) {
         const pm_shm_cell *c = sr_cell(s, t, (uint32_t)i);
         pm_shm_cell v;
         for (int tries = 0; tries < 1000; tries++) {

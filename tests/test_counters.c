@@ -103,14 +103,43 @@ static void test_count_amounts_and_apis(void)
     sr_close(&s);
 }
 
-/* 2^64 wraps like unsigned arithmetic, it does not saturate or crash. */
+/* Increments up to 2^63 - 1 count; a total past 2^64 wraps like unsigned
+   arithmetic, it does not saturate or crash. */
 static void test_count_large_values(void)
 {
-    PM_COUNT("test.big", UINT64_MAX - 5);
+    PM_COUNT("test.big", INT64_MAX);
+    PM_COUNT("test.big", INT64_MAX);
     PM_COUNT("test.big", 5);
     sr_seg s;
     open_self(&s);
-    CHECK_EQ_U64(sr_counter(&s, "test.big"), UINT64_MAX);
+    CHECK_EQ_U64(sr_counter(&s, "test.big"), 3);   /* 2 * (2^63 - 1) + 5 mod 2^64 */
+    CHECK_EQ_U64(s.h->dropped, 0);
+    sr_close(&s);
+}
+
+/* A negative increment (a signed -1, or 2^63 and more, which is one cast to
+   unsigned) is refused: the counter keeps its value, the drop is counted
+   under its own reason and the name is in the drop log. */
+static void test_count_negative_dropped(void)
+{
+    int minus_one = -1;
+    PM_COUNT("test.neg", 10);
+    PM_COUNT("test.neg", minus_one);
+    PM_COUNT("test.neg", -3);
+    pm_count("test.neg", (uint64_t)-1);
+    pm_count_id(pm_lookup("test.neg", PM_KIND_COUNTER, PM_UNIT_NONE), UINT64_MAX);
+    PM_COUNT("test.neg", 1);
+    sr_seg s;
+    open_self(&s);
+    CHECK_EQ_U64(sr_counter(&s, "test.neg"), 11);
+    CHECK_EQ_U64(s.h->dropped_negative, 4);
+    CHECK_EQ_U64(s.h->dropped, 4);
+    int noted = 0;
+    for (unsigned i = 0; i < PM_SHM_DROP_NOTES; i++) {
+        const pm_shm_drop_note *n = &s.h->drop_log[i];
+        if (n->seq && !(n->seq & 1) && n->reason == PM_SHM_DROP_NEGATIVE && strcmp(n->name, "test.neg") == 0) noted++;
+    }
+    CHECK_EQ_U64(noted, 1);                        /* once, however often */
     sr_close(&s);
 }
 
@@ -170,6 +199,7 @@ int main(void)
     RUN(test_count_monotonic_while_running);
     RUN(test_count_amounts_and_apis);
     RUN(test_count_large_values);
+    RUN(test_count_negative_dropped);
     RUN(test_gauge_set_add);
     RUN(test_gauge_concurrent_adds);
     return harness_done();
