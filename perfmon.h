@@ -620,13 +620,13 @@ static inline void pm__scope_end(pm_span *s) { pm__end(*s, 1); }
 /* A pointer to a variably modified type makes a jump into the scope (a
    case label after an unbraced PM_SCOPE, a goto) a compile error; it costs
    nothing at run time. */
-#define PM__NO_JUMP_PAST int PM__CAT(pm__one_, __LINE__) = 1; \
-    char (*PM__CAT(pm__PM_SCOPE_under_a_case_label_needs_braces_, __LINE__))[PM__CAT(pm__one_, __LINE__)] \
+#define PM__NO_JUMP_PAST(tag) int PM__CAT(pm__one_##tag##_, __LINE__) = 1; \
+    char (*PM__CAT(pm__PM_SCOPE_under_a_case_label_needs_braces_##tag##_, __LINE__))[PM__CAT(pm__one_##tag##_, __LINE__)] \
         __attribute__((unused)) = 0;
-#define PM__SCOPE_DECL(pre, begin) PM__NO_SHADOW_BEGIN pre PM__NO_JUMP_PAST \
+#define PM__SCOPE_DECL(pre, begin) PM__NO_SHADOW_BEGIN pre PM__NO_JUMP_PAST(scope) \
     pm_span pm__scope_ __attribute__((cleanup(pm__scope_end), unused)) = (begin); PM__NO_SHADOW_END
 #define PM_SCOPE_FAIL() (pm__scope_.failed = 1u)
-#define PM_RESOURCE_SCOPE(name) PM__NO_SHADOW_BEGIN PM__NO_JUMP_PAST \
+#define PM_RESOURCE_SCOPE(name) PM__NO_SHADOW_BEGIN PM__NO_JUMP_PAST(resource) \
     pm_resource_span pm__resource_ __attribute__((cleanup(pm_resource_end), unused)) = pm_resource_begin(name); \
     PM__NO_SHADOW_END
 #endif
@@ -815,6 +815,10 @@ static struct {
     pm_shm_layout_t L;
     uint32_t        max_series, max_threads;
     uint64_t        arena_size;
+    /* what has been handed out, kept here and published to the segment's
+       series_count, threads_used and arena_used for readers */
+    uint32_t        series_next, threads_next;
+    uint64_t        arena_next;
     uint32_t        pid;
     uint64_t        start_ticks;   /* /proc/self/stat field 22 */
     uint64_t        ns_dev, ns_ino;
@@ -832,7 +836,7 @@ static struct {
     char            notes[PM_SHM_CONFIG_ERRORS_MAX]; /* problems found before the segment exists */
     char            execed[PM_SHM_ALT_NAMES + 1][48]; /* earlier images' segments we marked */
     int             nexeced;
-} pm__g = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, { 0, 0, 0, 0, 0, 0, 0 }, 0, 0, 0, 0, 0, 0, 0,
+} pm__g = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, { 0, 0, 0, 0, 0, 0, 0 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
             -1, 0, 0, 0, 0, 0, 0, PM_OK, 0, "", "", "", { "" }, 0 };
 
 static __thread struct { const char *name; pm_id id; uint64_t start; } pm__timer_stack[PM__TIMER_STACK];
@@ -1075,6 +1079,20 @@ static const char *pm__name_of(pm_id id)
 
 static int pm__hist_ok(uint64_t hoff) { return hoff - pm__arena_lo < pm__arena_room; }
 
+/* Raises a reader-facing count in the segment to v (never lowers it:
+   handouts publish out of order). */
+static void pm__publish32(uint32_t *field, uint32_t v)
+{
+    uint32_t cur = __atomic_load_n(field, __ATOMIC_RELAXED);
+    while (cur < v && !__atomic_compare_exchange_n(field, &cur, v, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {}
+}
+
+static void pm__publish64(uint64_t *field, uint64_t v)
+{
+    uint64_t cur = __atomic_load_n(field, __ATOMIC_RELAXED);
+    while (cur < v && !__atomic_compare_exchange_n(field, &cur, v, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {}
+}
+
 /* Gives cell c a histogram, unless it has one (or had none to give):
    `seen` is the hist_off the caller read, which was not one of ours. */
 PM_API uint64_t pm__hist_attach(pm_shm_cell *c, uint64_t seen)
@@ -1082,13 +1100,13 @@ PM_API uint64_t pm__hist_attach(pm_shm_cell *c, uint64_t seen)
     pm_shm_header *h = pm__g.hdr;
     uint64_t hoff = PM_SHM_HIST_NONE, expect = 0;
     if (seen != 0 || !h) return PM_SHM_HIST_NONE;      /* none to be had, or not ours */
-    uint64_t off = __atomic_load_n(&h->arena_used, __ATOMIC_RELAXED);
+    uint64_t off = __atomic_load_n(&pm__g.arena_next, __ATOMIC_RELAXED);
     for (;;) {
-        if (pm__g.arena_size < PM_SHM_HIST_BYTES || off > pm__g.arena_size - PM_SHM_HIST_BYTES || off % 64u)
-            break;
-        if (__atomic_compare_exchange_n(&h->arena_used, &off, off + PM_SHM_HIST_BYTES, 0,
+        if (pm__g.arena_size < PM_SHM_HIST_BYTES || off > pm__g.arena_size - PM_SHM_HIST_BYTES) break;
+        if (__atomic_compare_exchange_n(&pm__g.arena_next, &off, off + PM_SHM_HIST_BYTES, 0,
                                         __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
             if (pm__reserve(pm__g.L.arena_off + off, PM_SHM_HIST_BYTES) == 0) hoff = pm__g.L.arena_off + off;
+            pm__publish64(&h->arena_used, off + PM_SHM_HIST_BYTES);
             break;
         }
     }
@@ -1120,14 +1138,15 @@ static pm_id pm__register_at(uint32_t *slot, const char *name, size_t len, uint6
                              pm_kind kind, pm_unit unit)
 {
     pm_shm_header *h = pm__g.hdr;
-    uint32_t idx = __atomic_load_n(&h->series_count, __ATOMIC_RELAXED);
+    uint32_t idx = __atomic_load_n(&pm__g.series_next, __ATOMIC_RELAXED);
     do {
         if (idx >= pm__g.max_series) {
             __atomic_store_n(slot, PM_SHM_HASH_DEAD, __ATOMIC_RELEASE);
             return pm__drop_code(PM__DROP_FULL);
         }
-    } while (!__atomic_compare_exchange_n(&h->series_count, &idx, idx + 1, 0,
+    } while (!__atomic_compare_exchange_n(&pm__g.series_next, &idx, idx + 1, 0,
                                           __ATOMIC_RELAXED, __ATOMIC_RELAXED));
+    pm__publish32(&h->series_count, idx + 1u);
     pm_shm_series *s = &pm__series[idx];
     __atomic_store_n(&s->state, PM_SHM_SERIES_CLAIMED, __ATOMIC_RELAXED);
     s->kind = (uint16_t)kind;
@@ -1149,7 +1168,6 @@ enum { PM__FIND = 0, PM__ADD = 1, PM__ADD_SET_UNIT = 2 };
    another unit than PM_UNIT_NONE ("any"), gets a drop code. */
 static pm_id pm__find_or_add(const char *name, pm_kind kind, pm_unit unit, int mode)
 {
-    pm_shm_header *h = pm__g.hdr;
     size_t len = strnlen(name, PM_SHM_NAME_MAX);
     if (len == 0 || len >= PM_SHM_NAME_MAX) return pm__drop_code(PM__DROP_BAD_NAME);
     if (kind < PM_KIND_COUNTER || kind > PM_KIND_DISTRIBUTION) return pm__drop_code(PM__DROP_KIND);
@@ -1168,7 +1186,7 @@ static pm_id pm__find_or_add(const char *name, pm_kind kind, pm_unit unit, int m
         if (v == 0) {
             if (mode == PM__FIND) return pm__drop_code(PM__DROP_OFF);
             if (!pm_shm_name_valid(name, len)) return pm__drop_code(PM__DROP_BAD_NAME);
-            if (__atomic_load_n(&h->series_count, __ATOMIC_RELAXED) >= pm__g.max_series)
+            if (__atomic_load_n(&pm__g.series_next, __ATOMIC_RELAXED) >= pm__g.max_series)
                 return pm__drop_code(PM__DROP_FULL);
             uint32_t expect = 0;
             if (__atomic_compare_exchange_n(slot, &expect, PM_SHM_HASH_CLAIMING, 0,
@@ -1237,8 +1255,7 @@ static pm_shm_cell *pm__row(int *shared)
     if (pm__ensure() != PM__ON) return NULL;
     if (pm__tls_shared) { *shared = 1; return pm__row_at(pm__g.max_threads); }
     pm_shm_header *h = pm__g.hdr;
-    uint32_t used = __atomic_load_n(&h->threads_used, __ATOMIC_ACQUIRE), t;
-    if (used > pm__g.max_threads) used = pm__g.max_threads;
+    uint32_t used = __atomic_load_n(&pm__g.threads_next, __ATOMIC_ACQUIRE), t;
     for (t = 0; t < used; t++) {
         uint32_t idle = PM_SHM_THREAD_IDLE;
         if (__atomic_compare_exchange_n(&pm__g.threads[t].state, &idle, PM_SHM_THREAD_ACTIVE, 0,
@@ -1252,9 +1269,10 @@ static pm_shm_cell *pm__row(int *shared)
             *shared = 1;
             return pm__use_shared();
         }
-        if (__atomic_compare_exchange_n(&h->threads_used, &t, t + 1u, 0,
+        if (__atomic_compare_exchange_n(&pm__g.threads_next, &t, t + 1u, 0,
                                         __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE)) {
             __atomic_store_n(&pm__g.threads[t].state, PM_SHM_THREAD_ACTIVE, __ATOMIC_RELEASE);
+            pm__publish32(&h->threads_used, t + 1u);
             break;
         }
     }
@@ -1441,7 +1459,7 @@ static int pm__map_fd(int fd)
     return mfd;
 }
 
-static void pm__copy_registry(const char *old_base);
+static void pm__copy_registry(const char *old_base, uint32_t n);
 
 /* Renews the heartbeat while the writer runs. Signals are blocked in it
    (they belong to the program's threads) and it touches nothing else. */
@@ -1482,6 +1500,7 @@ static pm_result pm__create(uint32_t max_series, uint32_t max_threads, uint64_t 
     pm_shm_layout_t L;
     pm_result res = PM_ERR_SHM;
     int alt = 0;
+    uint32_t inherited = pm__g.series_next;       /* the parent's, in a fork child */
     if (pm_shm_layout(max_series, max_threads, arena, &L) != 0) return PM_ERR_INVALID;
     pm__identify();
     int fd = pm__open_segment(&res, &alt);
@@ -1552,6 +1571,8 @@ static pm_result pm__create(uint32_t max_series, uint32_t max_threads, uint64_t 
     pm__g.max_series = max_series;
     pm__g.max_threads = max_threads;
     pm__g.arena_size = arena;
+    pm__g.series_next = pm__g.threads_next = 0;
+    pm__g.arena_next = 0;
     pm__g.hash = (uint32_t *)(void *)((char *)map + L.hash_off);
     pm__g.threads = (pm_shm_thread *)(void *)((char *)map + L.threads_off);
     pm__base = (char *)map;
@@ -1560,7 +1581,7 @@ static pm_result pm__create(uint32_t max_series, uint32_t max_threads, uint64_t 
     pm__arena_lo = L.arena_off;
     pm__arena_room = arena >= PM_SHM_HIST_BYTES ? arena - PM_SHM_HIST_BYTES + 1u : 0u;
     snprintf(pm__g.path, sizeof pm__g.path, PM_SHM_DIR "%s", pm__g.shm_name);
-    if (copy_from) pm__copy_registry(copy_from);
+    if (copy_from) pm__copy_registry(copy_from, inherited);
     __atomic_store_n(&pm__g.hdr, h, __ATOMIC_RELEASE);
     __atomic_store_n(&h->state, PM_SHM_STATE_RUNNING, __ATOMIC_RELEASE);
     pm__start_heartbeat(h);
@@ -1576,12 +1597,10 @@ fail:
 /* A forked child keeps the parent's series ids (call sites cached them), so
    its segment starts with the parent's registry and zero counts. The
    parent's layout is ours: the same capacities, kept privately. */
-static void pm__copy_registry(const char *old_base)
+static void pm__copy_registry(const char *old_base, uint32_t n)
 {
-    const pm_shm_header *old = (const pm_shm_header *)(const void *)old_base;
     const pm_shm_series *src = (const pm_shm_series *)(const void *)(old_base + pm__g.L.series_off);
     const uint32_t *old_hash = (const uint32_t *)(const void *)(old_base + pm__g.L.hash_off);
-    uint32_t n = __atomic_load_n(&old->series_count, __ATOMIC_ACQUIRE);
     if (n > pm__g.max_series) n = pm__g.max_series;
     for (uint32_t i = 0; i < n; i++) {
         if (__atomic_load_n(&src[i].state, __ATOMIC_ACQUIRE) != PM_SHM_SERIES_READY) continue;
@@ -1596,7 +1615,7 @@ static void pm__copy_registry(const char *old_base)
             v = PM_SHM_HASH_DEAD;              /* registration the child will never finish */
         pm__g.hash[i] = v;
     }
-    pm__g.hdr = NULL;                          /* set by the caller once the copy is complete */
+    pm__g.series_next = n;
     ((pm_shm_header *)(void *)pm__base)->series_count = n;
 }
 

@@ -169,4 +169,53 @@ compile_case pm_disabled_static_fn_arg_clang clang -std=c11 $W -DPM_ENABLED=0 -I
 printf '#define PERFMON_IMPLEMENTATION\n#include "perfmon.h"\n#include "perfmon.h"\nint main(void) { PM_COUNT("x", 1); return 0; }\n' > "$T/twice.c"
 compile_case double_include_impl gcc -std=c11 $W -I. "$T/twice.c" -o "$T/twice" -pthread
 
+# mistakes that must not compile (issue: silently wrong numbers otherwise)
+reject_case() { # NAME PATTERN COMPILER ARGS...: must fail, its errors matching PATTERN
+    name=$1 pat=$2
+    shift 2
+    "$@" > "$T/cc.out" 2>&1
+    rc=$?
+    t_check "$name" "rc=$rc: $(head -c 1500 "$T/cc.out")" '[ $rc != 0 ] && grep -q "$pat" "$T/cc.out"'
+}
+# a name built at run time given to a caching macro
+for m in 'PM_COUNT(buf, 1)' 'PM_RECORD(buf, 1)' 'PM_GAUGE_SET(buf, 1)' 'PM_GAUGE_ADD(buf, 1)' \
+         'PM_DURATION(buf, 1, 1)' 'PM_RECORD_UNIT(buf, 1, PM_UNIT_BYTES)' 'pm_span s = PM_BEGIN(buf); PM_END(s)' \
+         '{ PM_SCOPE(buf); }'; do
+    printf '#include "perfmon.h"\nvoid f(const char *buf);\nvoid f(const char *buf) { %s; }\n' "$m" > "$T/rt.c"
+    tag=$(printf '%s' "$m" | sed 's/[^A-Za-z_]//g' | cut -c1-24)
+    for cc in gcc clang; do
+        reject_case "runtime_name_${tag}_$cc" MUST_BE_A_STRING_LITERAL $cc -std=c11 -I. -c "$T/rt.c" -o "$T/rt.o"
+    done
+    cp "$T/rt.c" "$T/rt.cpp"
+    reject_case "runtime_name_${tag}_g++" MUST_BE_A_STRING_LITERAL g++ -std=c++17 -I. -c "$T/rt.cpp" -o "$T/rt.o"
+    reject_case "runtime_name_${tag}_disabled" "expected" gcc -std=c11 -DPM_ENABLED=0 -I. -c "$T/rt.c" -o "$T/rt.o"
+done
+# the run-time forms compile: pm_scope, pm_begin, by-name functions
+printf '#include "perfmon.h"\nvoid f(const char *buf);\nvoid f(const char *buf) { { pm_scope(buf); PM_SCOPE_FAIL(); } pm_span s = pm_begin(buf); PM_END(s); pm_count(buf, 1); }\n' > "$T/rt.c"
+compile_case runtime_forms_gcc gcc -std=c11 $W -Wshadow -I. -c "$T/rt.c" -o "$T/rt.o"
+compile_case runtime_forms_disabled gcc -std=c11 $W -DPM_ENABLED=0 -I. -c "$T/rt.c" -o "$T/rt.o"
+# PM_SCOPE directly under a case label (a jump past it would end a timer never started)
+printf '#include "perfmon.h"\nint f(int x);\nint f(int x) { switch (x) { case 1: PM_SCOPE("a"); return 1; case 2: return 2; } return 0; }\n' > "$T/case.c"
+cp "$T/case.c" "$T/case.cpp"
+reject_case case_label_scope_gcc "case_label_needs_braces\|jump" gcc -std=c11 -I. -c "$T/case.c" -o "$T/c.o"
+reject_case case_label_scope_clang "jump" clang -std=c11 -I. -c "$T/case.c" -o "$T/c.o"
+reject_case case_label_scope_g++ "crosses initialization\|jump" g++ -std=c++17 -I. -c "$T/case.cpp" -o "$T/c.o"
+printf '#include "perfmon.h"\nint f(int x);\nint f(int x) { switch (x) { case 1: { PM_SCOPE("a"); return 1; } case 2: return 2; } return 0; }\n' > "$T/case.c"
+compile_case case_label_braced_gcc gcc -std=c11 $W -Wshadow -I. -c "$T/case.c" -o "$T/c.o"
+# nested scopes, same line and inner blocks: no -Wshadow
+printf '#include "perfmon.h"\nvoid f(void);\nvoid f(void) { PM_SCOPE("a"); { PM_SCOPE("b"); { PM_SCOPE("c"); PM_RESOURCE_SCOPE("r"); } } }\n' > "$T/nest.c"
+cp "$T/nest.c" "$T/nest.cpp"
+compile_case nested_scope_shadow_gcc gcc -std=c11 $W -Wshadow -I. -c "$T/nest.c" -o "$T/n.o"
+compile_case nested_scope_shadow_clang clang -std=c11 $W -Wshadow -I. -c "$T/nest.c" -o "$T/n.o"
+compile_case nested_scope_shadow_g++ g++ -std=c++11 $W -Wshadow -I. -c "$T/nest.cpp" -o "$T/n.o"
+compile_case nested_scope_shadow_clang++ clang++ -std=c++17 $W -Wshadow -I. -c "$T/nest.cpp" -o "$T/n.o"
+# pm_name without its NULL sentinel: a warning (an error under -Werror)
+printf '#include "perfmon.h"\nint f(char *b);\nint f(char *b) { return pm_name(b, 64, "x", "k", "v"); }\n' > "$T/sent.c"
+reject_case pm_name_sentinel_gcc "sentinel" gcc -std=c11 $W -I. -c "$T/sent.c" -o "$T/s.o"
+# a system header before perfmon.h in the implementation file: exactly one error
+printf '#include <stdio.h>\n#define PERFMON_IMPLEMENTATION\n#include "perfmon.h"\nint main(void) { return 0; }\n' > "$T/order.c"
+gcc -std=c11 -I. -c "$T/order.c" -o "$T/o.o" > "$T/cc.out" 2>&1
+t_check include_order_one_error "$(head -c 1500 "$T/cc.out")" \
+    '[ "$(grep -c "error:" "$T/cc.out")" = 1 ] && grep -q "include perfmon.h before any other header" "$T/cc.out"'
+
 t_done
