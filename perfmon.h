@@ -1,4 +1,4 @@
-/* perfmon.h - v0.1.0 - always-on, lock-free performance instrumentation for C/C++ - MIT license
+/* perfmon.h - v0.2.0 - always-on, lock-free performance instrumentation for C/C++ - MIT license
 
    QUICK START
      In exactly one .c file:
@@ -20,9 +20,12 @@
 
    BUILD OPTIONS
      PM_ENABLED=0        (every file) compiles every macro and function to a no-op
-                         that evaluates nothing. Default 1. The value is tested,
-                         not just its presence.
-     PM_ASSERT(x)        (implementation file) internal assertions; default assert().
+                         that evaluates nothing, but for pm_name() (still builds
+                         names) and pm_benchmark() (still runs fn). Default 1.
+                         The value is tested, not just its presence.
+     PM_API              (every file) what precedes each public declaration, e.g.
+                         __attribute__((visibility("hidden"))) in a shared library
+                         that carries its own copy. Default: nothing.
      PM_TLS_MODEL        (every file) TLS model of the per-thread pointer; default
                          "initial-exec" (fastest; fine for executables and shared
                          libraries linked at start-up).
@@ -40,16 +43,27 @@
      Segment    /dev/shm/perfmon.<pid>, mode 0600, laid out as perfmon_shm.h
                 documents. perfmon-view reads it while the process runs, or after
                 it exits (PERFMON_KEEP=1) or crashes.
-     Call sites Macros with a literal name cache the series id in a static at the
-                call site: after the first call the hot path does a TLS load, a
-                compare and plain stores into this thread's own cell - no lock,
-                no atomic read-modify-write, no hashing, no system call.
-                Functions taking a name (pm_count(), pm_record(), ...) hash the
-                name on every call: use them for names built at run time.
+     Call sites Macros cache the series id in a static at the call site: after
+                the first call the hot path does a TLS load, a compare and plain
+                stores into this thread's own cell - no lock, no atomic
+                read-modify-write (except PM_GAUGE_ADD, whose value all threads
+                share), no hashing, no system call. So a macro's name must be a
+                string literal: anything else is a compile error. Functions
+                taking a name (pm_count(), pm_record(), pm_begin(), pm_scope(),
+                ...) hash it on every call: use them for names built at run
+                time, or pm_lookup() once and the *_id calls.
+     Drops      Kind and unit are fixed by a series' first registration. A
+                record that cannot be kept (capacity, invalid name, another
+                kind or unit, a negative increment, /dev/shm full) is counted
+                under its reason and its name kept in the segment's drop log:
+                never silently lost, never added somewhere else.
 
    ENVIRONMENT (read once, at initialisation)
      PERFMON=0              recording off: every macro costs one predictable branch.
-                            Overrides pm_config.
+                            Overrides pm_config. Booleans here take 1/0, yes/no,
+                            true/false, on/off in any case; a value that cannot
+                            be parsed is reported once on stderr and in the
+                            segment, and the default is used.
      PERFMON_SLOW_MS        default slow threshold of timers in ms (default 1000).
      PERFMON_MAX_SERIES     series capacity (default 1024).
      PERFMON_MAX_THREADS    thread slot capacity (default 128).
@@ -60,14 +74,60 @@
                             leaves it; `perfmon-view gc` removes stale ones.
      PERFMON_CLOCK=tsc      time with the TSC (x86-64 with an invariant TSC),
                             calibrated at start-up; default CLOCK_MONOTONIC.
+     PERFMON_HEARTBEAT_MS   how often a writer thread (all signals blocked)
+                            stamps the segment, so a reader can tell when a
+                            crashed writer died (default 1000; 0 = no thread).
      Explicit pm_config fields take precedence over these, except PERFMON=0.
+
+   API REFERENCE (in the order most programs need it; details at each declaration)
+     Record, literal names (cached per call site):
+       PM_COUNT(name, n)                counter += n (n in 0 .. 2^63-1)
+       PM_GAUGE_SET(name, v)            gauge = v (int64)
+       PM_GAUGE_ADD(name, d)            gauge += d (atomic)
+       PM_SCOPE(name)                   timer over the rest of the block
+       PM_SCOPE_FAIL()                  ... which then counts as an error
+       PM_BEGIN(name) -> pm_span        timer start;  PM_END(s), PM_END_ERROR(s)
+       PM_SPAN_FAIL(s)                  mark a span failed before PM_END
+       PM_DURATION(name, ns, ok)        a duration measured elsewhere
+       PM_RECORD(name, v)               distribution value (int64, < 0 counts as 0)
+       PM_RECORD_UNIT(name, v, unit)    ... with a unit;  PM_RECORD_BYTES(name, v)
+       PM_RESOURCE_SCOPE(name)          wall, CPU and memory of a block (syscalls)
+     Record, run-time names (hashed per call):
+       pm_count, pm_gauge_set, pm_gauge_add, pm_record, pm_record_duration,
+       pm_begin(name) -> pm_span, pm_scope(name), pm_timer_start / pm_timer_stop,
+       pm_resource_begin / pm_resource_end
+     Record by id:
+       pm_lookup(name, kind, unit) -> pm_id (never 0), pm_prepare(id),
+       pm_count_id, pm_gauge_set_id, pm_gauge_add_id, pm_record_id,
+       pm_duration_id(id, ns, ok), pm_begin_id(id) -> pm_span
+     Names and settings:
+       pm_name(buf, size, base, k, v, ..., NULL)   labels, escaped; PM_NAME_MAX
+       pm_set_slow_threshold_ms(name, ms), pm_set_unit(name, unit)
+     Life cycle and errors:
+       pm_init(&cfg), pm_shutdown(), pm_segment_path(), pm_result_str(r)
+     Benchmarks:
+       pm_benchmark(name, fn, arg, iterations, &result)
+     Versions: PM_VERSION_MAJOR/MINOR/PATCH, PM_VERSION_STRING, PM_VERSION and
+       PM_MAKE_VERSION(a, b, c) to compare.
+
+   ONE IMPLEMENTATION PER PROGRAM
+     Define PERFMON_IMPLEMENTATION in one file of the program. A shared library
+     that carries its own copy (hidden visibility: set PM_API) records into a
+     segment of its own, perfmon.<pid>.1, beside the executable's; the viewer
+     lists both.
 
    THREAD AND PROCESS SAFETY
      Every macro and function may be called from any thread at any time. Each
      thread writes only its own cells; a thread's slot passes to the next new
      thread when it exits, with its counts intact (nothing is merged or lost).
      fork(): the child gets a segment of its own, with the parent's series but
-     zero counts, created on its first record; nothing is counted twice.
+     zero counts, created on its first record; nothing is counted twice. A
+     child that ends with _exit() skips atexit: call pm_shutdown() before
+     _exit() so its segment reads as exited (and is removed unless
+     PERFMON_KEEP), not as crashed. exec(): what the old image recorded stays
+     readable (its segment is flagged EXECED when the new image records).
+     Threads beyond PERFMON_MAX_THREADS share one extra slot, updated with
+     atomic read-modify-writes: exact, at a few ns more per record.
      Signal handlers: once a thread has recorded anything (so it owns a slot),
      recording in it through a macro whose call site has already run, or
      through pm_count_id()/pm_record_id()/pm_gauge_*_id()/pm_begin_id() with
@@ -91,7 +151,8 @@
      Series and thread slots are fixed at initialisation (see ENVIRONMENT).
      Histograms cover 0 .. 2^48 (78 hours in ns) with <= 0.8% error at bucket
      midpoints; larger values land in the top bucket (max stays exact).
-     Counter increments are unsigned; distribution values below 0 count as 0.
+     Counter increments of 2^63 or more (a negative number cast) are dropped;
+     distribution values below 0 count as 0.
      pm_init() after pm_shutdown() in one process returns PM_ERR_STATE.
      Linux (shm, flock, fallocate); GCC or Clang (C11 or C++11 and later).
 
@@ -779,11 +840,6 @@ PM__SENTINEL static inline int pm_name(char *buf, size_t size, const char *base,
 /* The rest of the implementation is left out, so this is the only error. */
 #error "perfmon: include perfmon.h before any other header in the PERFMON_IMPLEMENTATION file, or compile it with -D_GNU_SOURCE"
 #else
-
-#ifndef PM_ASSERT
-#include <assert.h>
-#define PM_ASSERT(x) assert(x)
-#endif
 
 #define PM__DEFAULT_MAX_SERIES   1024u
 #define PM__DEFAULT_MAX_THREADS  128u
