@@ -218,4 +218,28 @@ gcc -std=c11 -I. -c "$T/order.c" -o "$T/o.o" > "$T/cc.out" 2>&1
 t_check include_order_one_error "$(head -c 1500 "$T/cc.out")" \
     '[ "$(grep -c "error:" "$T/cc.out")" = 1 ] && grep -q "include perfmon.h before any other header" "$T/cc.out"'
 
+# C++: a PM_SCOPE left by an exception counts as an error, a normal exit not
+cat > "$T/throw.cpp" <<'SRC'
+#define PERFMON_IMPLEMENTATION
+#include "perfmon.h"
+#include "tests/segread.h"
+#include <stdexcept>
+static void work(bool fail) { PM_SCOPE("cxx.op"); if (fail) throw std::runtime_error("x"); }
+int main() {
+    work(false);
+    try { work(true); } catch (const std::exception &) {}
+    sr_seg s;
+    if (sr_open_path(&s, pm_segment_path()) != 0) return 3;
+    static sr_stat t;
+    sr_timer(&s, "cxx.op", &t);
+    return t.count == 2 && t.errors == 1 ? 0 : 1;
+}
+SRC
+for std in c++11 c++17; do
+    g++ -std=$std $W -I. -o "$T/throw" "$T/throw.cpp" -pthread > "$T/cc.out" 2>&1
+    rc=$?
+    [ $rc = 0 ] && { timeout 30 "$T/throw" > "$T/run.out" 2>&1; rc=$?; }
+    t_check "cxx_exception_counts_as_error_$std" "rc=$rc: $(head -c 800 "$T/cc.out")" '[ $rc = 0 ]'
+done
+
 t_done
