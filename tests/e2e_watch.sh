@@ -9,18 +9,8 @@ STEADY=${STEADY:-tests/bin/steady}
 
 # start_steady ARGS...: sets SPID (empty on failure)
 start_steady() {
-    "$STEADY" "$@" > "$T/steady.out" 2> "$T/steady.err" &
-    sp=$!
-    writers="$writers $sp"
-    SPID=""
-    i=0
-    while [ $i -lt 100 ] && [ -z "$SPID" ]; do
-        SPID=$(head -n 1 "$T/steady.out" 2>/dev/null)
-        kill -0 "$sp" 2>/dev/null || break
-        [ -n "$SPID" ] || sleep 0.05
-        i=$((i + 1))
-    done
-    [ "$SPID" = "$sp" ] || SPID=""
+    bg_start steady "$STEADY" "$@"
+    SPID=$BG_PID
 }
 
 command -v python3 > /dev/null 2>&1 || { echo "FAIL - $TEST_FILE: python3 is required"; t_done; }
