@@ -1,5 +1,6 @@
 # lib.sh - shared helpers of the tests/e2e_*.sh scripts (POSIX sh; sourced).
 #   t_ok NAME / t_fail NAME WHY   report one test (the TAP-like lines run.sh counts)
+#   t_skip NAME WHY                a test that cannot run here: "skip - ", never "ok - "
 #   t_done                         print the summary line and exit 0/1
 #   bg_start STEM PROG ARGS...     run PROG in the background; set $BG_PID to
 #                                  its pid once its first line of output says so
@@ -17,6 +18,7 @@ FORGE=${FORGE:-tests/bin/forge_segment}
 TEST_FILE=${0##*/}
 n_ok=0
 n_fail=0
+n_skip=0
 n_bg=0
 writers=""
 T=$(mktemp -d /dev/shm/perfmon-e2e.XXXXXX) || { echo "FAIL - $TEST_FILE: mktemp"; exit 1; }
@@ -35,11 +37,14 @@ trap 'exit 130' INT TERM
 
 t_ok() { echo "ok - $TEST_FILE: $1"; n_ok=$((n_ok + 1)); }
 t_fail() { echo "FAIL - $TEST_FILE: $1: $(printf "%s" "$2" | tr "\n" " ")"; n_fail=$((n_fail + 1)); }
+t_skip() { echo "skip - $TEST_FILE: $1: $(printf "%s" "$2" | tr "\n" " ")"; n_skip=$((n_skip + 1)); }
 t_check() { # NAME WHY 'CONDITION': ok if the eval'd condition (a shell list) succeeds
     if eval "$3"; then t_ok "$1"; else t_fail "$1" "$2"; fi
 }
 t_done() {
-    echo "# $TEST_FILE: $n_ok passed, $n_fail failed"
+    skipped=""
+    [ "$n_skip" -gt 0 ] && skipped=", $n_skip skipped"
+    echo "# $TEST_FILE: $n_ok passed, $n_fail failed$skipped"
     [ "$n_fail" -eq 0 ]
     exit $?
 }
