@@ -1,6 +1,6 @@
 # perfmon - build, test, demo, install.
 #   make            the viewer and the examples
-#   make test       the whole test suite; last line "N passed, N failed"
+#   make test       the whole test suite; last line "N passed, N failed, N skipped"
 #   make demo       build, run the demo server, watch it with perfmon-view
 #   make bench      the benchmarks, one table (bench/README.md); bench-check gates on goals
 #   make install    PREFIX=/usr/local (DESTDIR honoured)

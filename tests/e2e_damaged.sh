@@ -1,7 +1,8 @@
 #!/bin/sh
 # e2e_damaged.sh - the viewer against segments forged by tests/bin/forge_segment:
 # a valid one read exactly; every kind of damage refused (exit 2, exactly one
-# line on stderr) or skipped, never a crash (exit >= 128) or a hang.
+# line on stderr) or skipped, never a crash (exit >= 128) or a hang; a
+# segment truncated under a reader, by chance and for certain (SIGBUS).
 . "$(dirname "$0")/lib.sh"
 
 mkdir "$T/shm"
@@ -147,5 +148,47 @@ done
 kill -TERM $fpid 2>/dev/null
 wait $fpid 2>/dev/null
 t_check truncated_while_reading "exit statuses seen:$bad" '[ -z "$bad" ]'
+
+# ---- the SIGBUS guard, for certain: PERFMON_VIEW_TEST_PAUSE_MS holds the
+# viewer between mapping the segment and reading it (viewer/segment.c); the
+# file is cut to one page while it waits there (segment mapped, main thread
+# in nanosleep). The cut counts only if the viewer is still in that pause
+# after it; if the pause ran out first, again with a pause twice as long.
+# Then the guard must turn the SIGBUS into one line and exit status 2.
+in_pause() { # VIEWER-PID SEGMENT: it has SEGMENT mapped and sleeps
+    grep -qF "$2" "/proc/$1/maps" 2>/dev/null && grep -q nanosleep "/proc/$1/wchan" 2>/dev/null
+}
+sleep 30 &  # can this kernel show a sleeping process's wait channel?
+sp=$!
+i=0
+while [ $i -lt 200 ] && ! grep -q nanosleep "/proc/$sp/wchan" 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+grep -q nanosleep "/proc/$sp/wchan" 2>/dev/null && wchan_ok=1 || wchan_ok=""
+kill $sp 2>/dev/null
+wait $sp 2>/dev/null
+pid=$((pid + 1))
+seg="$T/shm/perfmon.$pid"
+pause=1000 cut="" rc=""
+[ -n "$wchan_ok" ] && for attempt in 1 2 3 4 5; do
+    forge --pid $pid || break
+    PERFMON_SHM_DIR="$T/shm" PERFMON_VIEW_TEST_PAUSE_MS=$pause "$VIEW" export $pid > "$T/p.out" 2> "$T/p.err" &
+    vp=$!
+    i=0
+    while [ $i -lt 600 ] && ! in_pause $vp "$seg" && kill -0 $vp 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+    in_pause $vp "$seg" && truncate -s 4096 "$seg" && in_pause $vp "$seg" && cut=$pause
+    i=0
+    while [ $i -lt 600 ] && kill -0 $vp 2>/dev/null; do sleep 0.05; i=$((i + 1)); done
+    kill -KILL $vp 2>/dev/null
+    wait $vp
+    rc=$?
+    [ -n "$cut" ] && break
+    pause=$((pause * 2))
+done
+if [ -z "$wchan_ok" ]; then
+    t_skip sigbus_guard "/proc/PID/wchan does not show nanosleep here: cannot tell the viewer is in its pause"
+    t_done
+fi
+t_check sigbus_guard_truncated_in_pause "the file was never cut while the viewer paused (last pause ${pause} ms, rc=$rc)" '[ -n "$cut" ]'
+t_check sigbus_guard_one_line_exit_2 "rc=$rc, $(wc -l < "$T/p.err") stderr lines: $(head -c 300 "$T/p.err")" \
+    '[ -n "$cut" ] && [ $rc = 2 ] && [ "$(wc -l < "$T/p.err")" = 1 ] && grep -q "shrank while being read (SIGBUS)" "$T/p.err"'
 
 t_done

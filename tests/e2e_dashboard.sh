@@ -11,8 +11,7 @@ DEMO=${DEMO:-examples/demo}
 STEADY=${STEADY:-tests/bin/steady}
 
 if ! command -v tmux > /dev/null 2>&1; then
-    echo "ok - $TEST_FILE: dashboard in tmux # SKIP no tmux"
-    n_ok=$((n_ok + 1))
+    t_skip dashboard_in_tmux "no tmux"
     t_done
 fi
 

@@ -2,7 +2,10 @@
 # e2e_gate.sh - `perfmon-view gate` end to end: verdicts and exit codes,
 # missing series, syntax errors, partial label sets, JUnit/JSON/GitHub
 # outputs, --pid, export baselines, and --runs with a baseline catching a
-# 3x slowdown while passing the unchanged workload.
+# 3x slowdown while passing the unchanged workload. Verdicts never depend
+# on the machine's speed: the Mann-Whitney cases judge writer runs whose
+# recorded durations are exact, and the calibrated slowdown is judged on
+# CPU time, which load does not inflate.
 . "$(dirname "$0")/lib.sh"
 BENCH=${BENCH:-examples/bench_parse}
 G="$VIEW gate"
@@ -52,20 +55,22 @@ chk "failing rule exits 1" "rc $RC" [ "$RC" -eq 1 ]
 chk "failure names the rule" "$(tr '\n' '|' < "$T/err.out")" \
     sh -c "grep 'FAIL' '$T/err.out' | grep -q 'parse error_rate < 1%'"
 
-# slowed: calibrate on this machine (median of 3 runs), then run 6x slower
+# slowed: calibrate on this machine (median of 3 runs), then run 6x slower.
+# On CPU time (the workload's resource span), not wall time: a loaded
+# machine stretches wall time by any factor, the CPU time of the work no.
 cat > "$T/cal.rules" <<'R'
-parse  mean  > 0ns
+workload  cpu_time  > 0ns
 R
-gate_run cal "$T/cal.rules" --runs 3 --json "$T/cal.json" -- env PARSE_PASSES=100 "$BENCH"
-mean=$(python3 -c "import json,sys; print(int(json.load(open(sys.argv[1]))['rules'][0]['measured']))" "$T/cal.json" 2>/dev/null)
-if [ -n "$mean" ]; then
-    printf 'parse  mean  < %dns\n' $((mean * 2)) > "$T/slow.rules"
-    gate_run slow "$T/slow.rules" -- env PARSE_PASSES=100 PARSE_SLOWDOWN=6 "$BENCH"
-    chk "6x slower workload exits 1" "rc $RC (calibrated mean ${mean}ns)" [ "$RC" -eq 1 ]
+gate_run cal "$T/cal.rules" --runs 3 --json "$T/cal.json" -- env PARSE_PASSES=400 "$BENCH"
+cpu=$(python3 -c "import json,sys; print(int(json.load(open(sys.argv[1]))['rules'][0]['measured']))" "$T/cal.json" 2>/dev/null)
+if [ -n "$cpu" ] && [ "$cpu" -gt 0 ]; then
+    printf 'workload  cpu_time  < %dns\n' $((cpu * 2)) > "$T/slow.rules"
+    gate_run slow "$T/slow.rules" -- env PARSE_PASSES=400 PARSE_SLOWDOWN=6 "$BENCH"
+    chk "6x slower workload exits 1" "rc $RC (calibrated cpu_time ${cpu}ns): $(grep 'workload' "$T/slow.out")" [ "$RC" -eq 1 ]
     chk "slow failure names the rule" "$(tr '\n' '|' < "$T/slow.out")" \
-        sh -c "grep FAIL '$T/slow.out' | grep -q 'parse mean <'"
+        sh -c "grep FAIL '$T/slow.out' | grep -q 'workload cpu_time <'"
 else
-    t_fail "calibration run" "no measured mean in --json output"
+    t_fail "calibration run" "no measured cpu_time in --json output: $(head -c 300 "$T/cal.json" "$T/cal.err")"
 fi
 
 # --- a rule on a missing series fails, naming it; partial label sets aggregate
@@ -149,16 +154,28 @@ gate_run exp "$T/exp.rules" --baseline "$T/export.json" -- env PARSE_PASSES=50 "
 chk "export JSON works as a single-run baseline" "rc $RC: $(cat "$T/exp.out" "$T/exp.err" | tr '\n' '|')" \
     sh -c "[ $RC -eq 0 ] && grep -q 'test not made' '$T/exp.out'"
 
-# --- --runs with a baseline: a 3x slowdown is caught, the unchanged workload passes
-printf 'parse mean < 1.5 * baseline\nparse count == 1 * baseline\n' > "$T/runs.rules"
-gate_run save "$T/runs.rules" --runs 7 --save-baseline "$T/base.json" -- env PARSE_PASSES=150 "$BENCH"
+# --- --runs with a baseline: a 3x slowdown is caught, the unchanged workload passes.
+# vary.sh COUNTER SCALE: run k of a gate (k read from and counted in the
+# file COUNTER) is the writer recording 100 * (1 + k % 7) durations of
+# exactly (1000 + i) * SCALE ns: 7 runs have 7 different means, the same 7
+# whatever the machine's load, so each verdict below is certain (3x: all 7
+# runs above all 7 of the baseline, exact p = 1 / C(14, 7) = 0.000291).
+cat > "$T/vary.sh" <<'S'
+k=$(cat "$1" 2>/dev/null || echo 0)
+echo $((k + 1)) > "$1"
+exec "$3" --mode timer --iters $((100 * (1 + k % 7))) --scale "$2"
+S
+vary() { echo "sh $T/vary.sh $T/runs.$1 $2 $WRITER"; }
+printf 'writer.timer mean < 1.5 * baseline\nwriter.timer count == 1 * baseline\n' > "$T/runs.rules"
+gate_run save "$T/runs.rules" --runs 7 --save-baseline "$T/base.json" -- $(vary save 1)
 chk "--save-baseline writes a baseline" "rc $RC: $(cat "$T/save.err")" \
     sh -c "[ $RC -eq 0 ] && python3 -c \"import json; d=json.load(open('$T/base.json')); assert d['runs']==7\""
-gate_run same "$T/runs.rules" --runs 7 --baseline "$T/base.json" -- env PARSE_PASSES=150 "$BENCH"
-chk "unchanged workload passes against its baseline" "rc $RC: $(grep 'parse mean' "$T/same.out")" [ "$RC" -eq 0 ]
-gate_run slow3 "$T/runs.rules" --runs 7 --baseline "$T/base.json" -- env PARSE_PASSES=150 PARSE_SLOWDOWN=3 "$BENCH"
-chk "3x slowdown is caught with a p-value" "rc $RC: $(grep 'parse mean' "$T/slow3.out")" \
-    sh -c "[ $RC -eq 1 ] && grep 'parse mean' '$T/slow3.out' | grep FAIL | grep -q 'p='"
+gate_run same "$T/runs.rules" --runs 7 --baseline "$T/base.json" -- $(vary same 1)
+chk "unchanged workload passes against its baseline" "rc $RC: $(grep 'writer.timer' "$T/same.out" | tr '\n' '|')" \
+    sh -c "[ $RC -eq 0 ] && [ \$(grep -c ' PASS ' '$T/same.out') -eq 2 ] && grep 'writer.timer mean' '$T/same.out' | grep -q '+0.0% vs baseline'"
+gate_run slow3 "$T/runs.rules" --runs 7 --baseline "$T/base.json" -- $(vary slow3 3)
+chk "3x slowdown is caught with a p-value" "rc $RC: $(grep 'writer.timer' "$T/slow3.out" | tr '\n' '|')" \
+    sh -c "[ $RC -eq 1 ] && grep 'writer.timer mean' '$T/slow3.out' | grep FAIL | grep -q '+200.0% .*p=0.000291' && grep 'writer.timer count' '$T/slow3.out' | grep -q PASS"
 
 chk "gate leaves no bench_parse segment behind" "$(bench_left) now, $left_before before" \
     [ "$(bench_left)" -le "$left_before" ]

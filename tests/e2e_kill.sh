@@ -22,11 +22,13 @@ r=0
 for ms in $delays; do
     r=$((r + 1))
     name="kill_round_${r}_seed_${seed}_after_${ms}ms"
-    "$STRESS" --threads 8 --progress "$T/progress" > "$T/stress.out" 2> "$T/stress.err" &
-    spid=$!
-    writers="$writers $spid"
-    i=0
-    while [ ! -s "$T/stress.out" ] && [ $i -lt 300 ]; do sleep 0.02; i=$((i + 1)); done
+    bg_start stress "$STRESS" --threads 8 --progress "$T/progress"  # ready: every worker did one operation
+    spid=$BG_PID
+    if [ -z "$spid" ]; then
+        kill -KILL "$bgpid" 2>/dev/null
+        t_fail "$name" "stress did not start: $(head -c 300 "$T/stress.err")"
+        continue
+    fi
     sleep "$(awk -v m="$ms" 'BEGIN { printf "%.3f", m / 1000 }')"
     kill -KILL $spid
     wait $spid 2>/dev/null

@@ -2,11 +2,11 @@
 # e2e_owner.sh - whose segment it is: root reads anyone's segment and is
 # told whose it is; another user's segment is refused (one line, exit 2),
 # whether its mode hides it (0600) or not (0644). Needs root and setpriv
-# (to act as nobody); otherwise one "# SKIP" line.
+# (to act as nobody); otherwise reported as a skip.
 . "$(dirname "$0")/lib.sh"
 
 if [ "$(id -u)" != 0 ] || ! command -v setpriv > /dev/null 2>&1; then
-    echo "# SKIP e2e_owner.sh: needs root and setpriv"
+    t_skip owner_checks "needs root and setpriv"
     t_done
 fi
 chmod 711 "$T"

@@ -14,11 +14,12 @@ SECONDS_LOAD=${PM_READERS_SECONDS:-6}
 mkdir "$T/shm"
 value() { jq -r --arg n "$2" "[.series[] | select(.name == \$n) | .$3] | add // \"missing\"" "$1"; }
 
-PERFMON_KEEP=1 "$STRESS" --threads 8 --seconds "$SECONDS_LOAD" --progress "$T/progress" > "$T/stress.out" 2> "$T/stress.err" &
-spid=$!
-writers="$writers $spid"
-i=0
-while [ ! -s "$T/stress.out" ] && [ $i -lt 300 ]; do sleep 0.02; i=$((i + 1)); done
+bg_start stress env PERFMON_KEEP=1 "$STRESS" --threads 8 --seconds "$SECONDS_LOAD" --progress "$T/progress"
+spid=$BG_PID
+if [ -z "$spid" ]; then
+    t_fail readers_start "stress did not start: $(head -c 300 "$T/stress.err")"
+    t_done
+fi
 
 # two readers at once: segcheck in a tight loop, export in a shell loop
 timeout 60 "$SEGCHECK" $spid --seconds $((SECONDS_LOAD - 2)) > "$T/check.out" 2>&1 &

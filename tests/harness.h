@@ -8,8 +8,11 @@
        ok - test_file.c: test_name
        FAIL - test_file.c: test_name: test_file.c:42: CHECK_EQ_U64(a, b): 3 != 4
 
-   and finally `# test_file.c: N passed, M failed`; harness_done() returns 1
-   when anything failed. A failed check prints its FAIL line and exits the
+       skip - test_file.c: test_name: why it cannot run here
+
+   and finally `# test_file.c: N passed, M failed` (`, K skipped` added when
+   a test skipped); harness_done() returns 1 when anything failed. A skip is
+   neither a pass nor a failure: run.sh counts it on its own. A failed check prints its FAIL line and exits the
    child at once (exit(), so atexit handlers such as pm_shutdown run); a
    crash, a timeout or a non-zero exit is reported by the parent. After each
    test the parent kills whatever the child left running in its process
@@ -20,7 +23,8 @@
        CHECK_EQ_U64(a, b)            CHECK_EQ_I64(a, b)
        CHECK_NEAR(a, b, tol)         |a - b| <= tol, as doubles
        CHECK_REL(a, b, rel)          |a - b| <= rel * |b|
-       CHECK_STR(a, b)               strcmp == 0 (NULL-safe) */
+       CHECK_STR(a, b)               strcmp == 0 (NULL-safe)
+   SKIP(fmt, ...) ends the test as skipped (this machine cannot run it). */
 #ifndef PM_TEST_HARNESS_H
 #define PM_TEST_HARNESS_H
 
@@ -41,7 +45,7 @@
 #endif
 
 static const char *harness_test = "?";
-static int harness_passed, harness_failed;
+static int harness_passed, harness_failed, harness_skipped;
 
 static const char *harness_file(void)
 {
@@ -64,6 +68,21 @@ static void harness_fail(const char *file, int line, const char *fmt, ...)
     fflush(stdout);
     exit(99);  /* 99: "a check failed and said so" */
 }
+
+/* Prints the skip line for the running test and ends the child. */
+static void harness_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn, unused));
+static void harness_skip(const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    printf("skip - %s: %s: %s\n", harness_file(), harness_test, msg);
+    fflush(stdout);
+    exit(77);  /* 77: "skipped and said so" */
+}
+#define SKIP(...) harness_skip(__VA_ARGS__)
 
 #define CHECK(cond) \
     do { if (!(cond)) harness_fail(__FILE__, __LINE__, "CHECK(%s)", #cond); } while (0)
@@ -123,6 +142,10 @@ static void harness_run(const char *name, void (*fn)(void))
         harness_passed++;
         return;
     }
+    if (WIFEXITED(st) && WEXITSTATUS(st) == 77) {  /* already printed its skip line */
+        harness_skipped++;
+        return;
+    }
     harness_failed++;
     if (WIFEXITED(st) && WEXITSTATUS(st) == 99) return;  /* already printed its FAIL line */
     if (WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM)
@@ -139,7 +162,9 @@ static void harness_run(const char *name, void (*fn)(void))
 
 static int harness_done(void)
 {
-    printf("# %s: %d passed, %d failed\n", harness_file(), harness_passed, harness_failed);
+    printf("# %s: %d passed, %d failed", harness_file(), harness_passed, harness_failed);
+    if (harness_skipped) printf(", %d skipped", harness_skipped);
+    printf("\n");
     fflush(stdout);
     return harness_failed ? 1 : 0;
 }

@@ -1,6 +1,9 @@
 # lib.sh - shared helpers of the tests/e2e_*.sh scripts (POSIX sh; sourced).
 #   t_ok NAME / t_fail NAME WHY   report one test (the TAP-like lines run.sh counts)
+#   t_skip NAME WHY                a test that cannot run here: "skip - ", never "ok - "
 #   t_done                         print the summary line and exit 0/1
+#   bg_start STEM PROG ARGS...     run PROG in the background; set $BG_PID to
+#                                  its pid once its first line of output says so
 #   start_writer ARGS...           run tests/bin/writer ARGS in the background,
 #                                  set $WPID to its pid once it is ready
 #   stop_writer PID                SIGTERM, wait (bounded), SIGKILL if need be
@@ -15,6 +18,8 @@ FORGE=${FORGE:-tests/bin/forge_segment}
 TEST_FILE=${0##*/}
 n_ok=0
 n_fail=0
+n_skip=0
+n_bg=0
 writers=""
 T=$(mktemp -d /dev/shm/perfmon-e2e.XXXXXX) || { echo "FAIL - $TEST_FILE: mktemp"; exit 1; }
 unset PERFMON PERFMON_KEEP PERFMON_SHM_DIR PERFMON_SLOW_MS PERFMON_MAX_SERIES PERFMON_MAX_THREADS
@@ -32,31 +37,46 @@ trap 'exit 130' INT TERM
 
 t_ok() { echo "ok - $TEST_FILE: $1"; n_ok=$((n_ok + 1)); }
 t_fail() { echo "FAIL - $TEST_FILE: $1: $(printf "%s" "$2" | tr "\n" " ")"; n_fail=$((n_fail + 1)); }
+t_skip() { echo "skip - $TEST_FILE: $1: $(printf "%s" "$2" | tr "\n" " ")"; n_skip=$((n_skip + 1)); }
 t_check() { # NAME WHY 'CONDITION': ok if the eval'd condition (a shell list) succeeds
     if eval "$3"; then t_ok "$1"; else t_fail "$1" "$2"; fi
 }
 t_done() {
-    echo "# $TEST_FILE: $n_ok passed, $n_fail failed"
+    skipped=""
+    [ "$n_skip" -gt 0 ] && skipped=", $n_skip skipped"
+    echo "# $TEST_FILE: $n_ok passed, $n_fail failed$skipped"
     [ "$n_fail" -eq 0 ]
     exit $?
 }
 
-# start_writer ARGS...: sets WPID (empty on failure)
-start_writer() {
-    "$WRITER" "$@" > "$T/writer.out" 2> "$T/writer.err" &
+# bg_start STEM PROG ARGS...: PROG prints its pid as its first line once it
+# is ready. Output goes to a fresh $T/STEM.<n>.out ($BG_OUT; stderr in
+# $T/STEM.err) and only a first line equal to $! counts, so the output of an
+# earlier process can never be taken for this one's (a reused file could be
+# read before the new child truncated it). Sets BG_PID (empty on failure).
+bg_start() {
+    stem=$1
+    shift
+    n_bg=$((n_bg + 1))
+    BG_OUT="$T/$stem.$n_bg.out"
+    "$@" > "$BG_OUT" 2> "$T/$stem.err" &
     bgpid=$!
     writers="$writers $bgpid"
-    WPID=""
+    BG_PID=""
     i=0
-    while [ $i -lt 600 ]; do  # up to 60 s for big runs
-        WPID=$(head -n 1 "$T/writer.out" 2>/dev/null)
-        [ -n "$WPID" ] && break
+    while [ $i -lt 1200 ]; do  # up to 120 s: big runs under a sanitizer on a loaded machine
+        [ "$(head -n 1 "$BG_OUT" 2>/dev/null)" = "$bgpid" ] && { BG_PID=$bgpid; return 0; }
         kill -0 "$bgpid" 2>/dev/null || break
         sleep 0.1
         i=$((i + 1))
     done
-    WPID=$(head -n 1 "$T/writer.out" 2>/dev/null)
-    [ "$WPID" = "$bgpid" ] || WPID=""
+    [ "$(head -n 1 "$BG_OUT" 2>/dev/null)" = "$bgpid" ] && BG_PID=$bgpid
+}
+
+# start_writer ARGS...: sets WPID (empty on failure)
+start_writer() {
+    bg_start writer "$WRITER" "$@"
+    WPID=$BG_PID
 }
 
 # run_writer ARGS...: foreground (--then exit|kill|abort); sets WPID

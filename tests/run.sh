@@ -1,18 +1,24 @@
 #!/bin/sh
 # run.sh - runs every tests/bin/test_* binary and every tests/e2e_*.sh script,
-# counts their "ok - " and "FAIL - " lines, repeats the failures at the end
-# and prints, as the last line, "N passed, N failed". Exit 1 if any failed.
+# counts their "ok - ", "FAIL - " and "skip - " lines, repeats the skips and
+# failures at the end and prints, as the last line, "N passed, N failed,
+# N skipped". Exit 1 if any failed; a skip (the machine cannot run that
+# test) is neither a pass nor a failure.
 # A binary or script that crashes, times out, exits non-zero without a FAIL
-# line, or prints no "# file: N passed, M failed" summary counts as a failure.
+# line, or prints no "# file: N passed, M failed[, K skipped]" summary counts
+# as a failure.
 cd "$(dirname "$0")/.." || exit 1
 TEST_BIN=${TEST_BIN:-tests/bin}  # another build's binaries (make O=DIR test)
 
 passed=0
 failed=0
+skipped=0
 out=$(mktemp "${TMPDIR:-/tmp}/perfmon-run.XXXXXX") || exit 1
 fails="$out.fails"
+skips="$out.skips"
 : > "$fails"
-trap 'rm -f "$out" "$out.err" "$fails"' EXIT
+: > "$skips"
+trap 'rm -f "$out" "$out.err" "$fails" "$skips"' EXIT
 trap 'exit 130' INT TERM
 
 for t in "$TEST_BIN"/test_* tests/e2e_*.sh; do
@@ -27,9 +33,11 @@ for t in "$TEST_BIN"/test_* tests/e2e_*.sh; do
     cat "$out"
     p=$(grep -c '^ok - ' "$out")
     f=$(grep -c '^FAIL - ' "$out")
+    s=$(grep -c '^skip - ' "$out")
     grep '^FAIL - ' "$out" >> "$fails"
+    grep '^skip - ' "$out" >> "$skips"
     extra=""
-    if ! grep -q '^# .*: [0-9][0-9]* passed, [0-9][0-9]* failed$' "$out"; then
+    if ! grep -q '^# .*: [0-9][0-9]* passed, [0-9][0-9]* failed\(, [0-9][0-9]* skipped\)\{0,1\}$' "$out"; then
         extra="no summary line (exit status $rc)"
     elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
         extra="exit status $rc without a failed test"
@@ -46,12 +54,18 @@ for t in "$TEST_BIN"/test_* tests/e2e_*.sh; do
     fi
     passed=$((passed + p))
     failed=$((failed + f))
+    skipped=$((skipped + s))
 done
 
+if [ "$skipped" -gt 0 ]; then
+    echo
+    echo "skipped:"
+    cat "$skips"
+fi
 if [ "$failed" -gt 0 ]; then
     echo
     echo "failures:"
     cat "$fails"
 fi
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

@@ -26,11 +26,12 @@ warm=$((S / 10))
 [ $warm -ge 10 ] || warm=10
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
 
-PERFMON_KEEP=1 "$STRESS" --threads 8 --churn 5000 --seconds $((S + 3)) --progress "$T/progress" > "$T/stress.out" 2> "$T/stress.err" &
-spid=$!
-writers="$writers $spid"
-i=0
-while [ ! -s "$T/stress.out" ] && [ $i -lt 300 ]; do sleep 0.02; i=$((i + 1)); done
+bg_start stress env PERFMON_KEEP=1 "$STRESS" --threads 8 --churn 5000 --seconds $((S + 3)) --progress "$T/progress"
+spid=$BG_PID
+if [ -z "$spid" ]; then
+    t_fail soak_start "stress did not start: $(head -c 300 "$T/stress.err")"
+    t_done
+fi
 timeout $((S + 60)) "$VIEW" watch $spid --interval 0.2 --format json > /dev/null 2> "$T/watch.err" &
 wpid=$!
 timeout $((S + 60)) "$SEGCHECK" $spid --seconds "$S" --interval-ms 1000 > "$T/check.out" 2>&1 &

@@ -2,8 +2,8 @@
    a private mount namespace (unshare(CLONE_NEWNS), root only) over its own
    small tmpfs on /dev/shm. pm_init returns a clear pm_result, the macros
    become no-ops, nothing is left behind, the program runs on; space that
-   runs out later drops records and counts them, never SIGBUS. Skipped,
-   with a "# SKIP" line, when not root or unshare/mount fail. */
+   runs out later drops records and counts them, never SIGBUS. Skipped
+   (a "skip - " line) when not root or unshare/mount fail. */
 #define PERFMON_IMPLEMENTATION
 #include "perfmon.h"
 
@@ -17,17 +17,15 @@
 #include "segread.h"
 
 /* /dev/shm becomes a fresh tmpfs with these options in a namespace of our
-   own. Returns 0, or -1 after printing why the test is skipped. */
-static int private_shm(const char *opts, unsigned long flags)
+   own, or the test ends as skipped, saying why. */
+static void private_shm(const char *opts, unsigned long flags)
 {
     const char *why = NULL;
     if (geteuid() != 0) why = "not root";
     else if (unshare(CLONE_NEWNS) != 0) why = "unshare(CLONE_NEWNS) failed";
     else if (mount("none", "/", "none", MS_REC | MS_PRIVATE, NULL) != 0) why = "cannot make / private";
     else if (mount("tmpfs", "/dev/shm", "tmpfs", flags, opts) != 0) why = "cannot mount a tmpfs on /dev/shm";
-    if (!why) return 0;
-    printf("# SKIP %s: %s (%s)\n", harness_test, why, strerror(errno));
-    return -1;
+    if (why) SKIP("%s (%s)", why, strerror(errno));
 }
 
 static int shm_entries(void)
@@ -64,7 +62,7 @@ static void check_no_ops(pm_result want)
 /* 64 KiB of /dev/shm cannot hold the default segment's fixed part. */
 static void test_no_space_init(void)
 {
-    if (private_shm("size=64k", 0) != 0) return;
+    private_shm("size=64k", 0);
     pm_result r = pm_init(NULL);
     CHECK_EQ_I64(r, PM_ERR_NO_SPACE);
     CHECK(strstr(pm_result_str(r), "no space") != NULL);
@@ -74,14 +72,14 @@ static void test_no_space_init(void)
 /* The same through lazy initialisation (no pm_init call at all). */
 static void test_no_space_lazy(void)
 {
-    if (private_shm("size=64k", 0) != 0) return;
+    private_shm("size=64k", 0);
     check_no_ops(PM_ERR_NO_SPACE);
 }
 
 /* A read-only /dev/shm: no segment can be created. */
 static void test_read_only(void)
 {
-    if (private_shm("size=1m", MS_RDONLY) != 0) return;
+    private_shm("size=1m", MS_RDONLY);
     pm_result r = pm_init(NULL);
     /* a read-only /dev/shm is a permission problem, not a broken system */
     CHECK_MSG(r == PM_ERR_PERMISSION, "pm_init: %d (%s)", (int)r, pm_result_str(r));
@@ -92,7 +90,7 @@ static void test_read_only(void)
    nobody): PM_ERR_PERMISSION. */
 static void test_permission_denied(void)
 {
-    if (private_shm("size=1m,mode=0755", 0) != 0) return;
+    private_shm("size=1m,mode=0755", 0);
     CHECK(setgroups(0, NULL) == 0);
     CHECK(setresgid(65534, 65534, 65534) == 0);
     CHECK(setresuid(65534, 65534, 65534) == 0);
@@ -117,7 +115,7 @@ static int fill(const char *path)
    (dropped_hist); never a SIGBUS; once room returns, histograms resume. */
 static void test_space_runs_out_later(void)
 {
-    if (private_shm("size=256k", 0) != 0) return;
+    private_shm("size=256k", 0);
     pm_config cfg = { 0 };
     cfg.max_series = 64;   /* a thread's row of cells: 64 x 64 B = one page */
     cfg.max_threads = 4;

@@ -15,7 +15,8 @@
    --series N adds N more series bulk.NNNN (7 in 10 timers, 2 counters, 1
    gauge), each updated once per 10 ms tick by each of T threads (default
    1): the load of a big program, for measuring the viewer. Prints its pid on stdout (one line, flushed),
-   then runs until SIGTERM/SIGINT or for S seconds, and exits normally. */
+   then runs until SIGTERM/SIGINT or for S seconds, prints "events N" (the
+   exact number of events it recorded, flushed) and exits normally. */
 #define PERFMON_IMPLEMENTATION
 #include "perfmon.h"
 
@@ -127,6 +128,8 @@ int main(int argc, char **argv)
     stop = 1;
     for (long k = 0; nseries && k < threads; k++) pthread_join(th[k], NULL);
     free(bulk);
+    printf("events %llu\n", (unsigned long long)done);
+    fflush(stdout);
     return 0;
 
 usage:

@@ -1,7 +1,7 @@
 /* writer.c - a configurable instrumented program for end-to-end tests
 
    usage: writer [--threads N] [--iters N] [--mode MODE] [--sleep-ms X]
-                 [--errors-every K] [--slow-every K] [--seed S]
+                 [--errors-every K] [--slow-every K] [--scale K] [--seed S]
                  [--exact FILE] [--then exit|wait|kill|abort]
 
    Records, in N threads, N iterations each, then prints its pid on stdout
@@ -12,7 +12,8 @@
      abort  abort()
    Modes and the series they write (all counts exact and deterministic):
      count      writer.count               counter, +1 per iteration
-     timer      writer.timer               PM_DURATION of 1000 + (i % 1000) ns,
+     timer      writer.timer               PM_DURATION of 1000 + (i % 1000) ns
+                                           (times --scale K, default 1),
                                            or 2 s every --slow-every K-th (slow,
                                            default threshold 1 s); every
                                            --errors-every K-th fails
@@ -42,7 +43,8 @@
 #include <time.h>
 #include <unistd.h>
 
-static long opt_threads = 1, opt_iters = 1000, opt_sleep_ms = 0, opt_errors_every = 0, opt_slow_every = 0;
+static long opt_threads = 1, opt_iters = 1000, opt_sleep_ms = 0, opt_errors_every = 0, opt_slow_every = 0,
+            opt_scale = 1;
 static unsigned long long opt_seed = 42;
 static const char *opt_mode = "count", *opt_then = "exit", *opt_exact = NULL;
 static uint64_t *samples;  /* lognormal: every value, for --exact */
@@ -69,7 +71,7 @@ static void do_count(long i) { (void)i; PM_COUNT("writer.count", 1); }
 
 static void do_timer(long i)
 {
-    uint64_t ns = 1000 + (uint64_t)(i % 1000);
+    uint64_t ns = (1000 + (uint64_t)(i % 1000)) * (uint64_t)opt_scale;
     if (opt_slow_every && i % opt_slow_every == opt_slow_every - 1) ns = 2000000000ull;
     int ok = !(opt_errors_every && i % opt_errors_every == opt_errors_every - 1);
     PM_DURATION("writer.timer", ns, ok);
@@ -132,7 +134,7 @@ static int write_exact(const char *path, uint64_t n)
 static int usage(const char *why)
 {
     fprintf(stderr, "writer: %s\nusage: writer [--threads N] [--iters N] [--mode count|timer|lognormal|labels|mixed]\n"
-                    "              [--sleep-ms X] [--errors-every K] [--slow-every K] [--seed S]\n"
+                    "              [--sleep-ms X] [--errors-every K] [--slow-every K] [--scale K] [--seed S]\n"
                     "              [--exact FILE] [--then exit|wait|kill|abort]\n", why);
     return 2;
 }
@@ -148,6 +150,7 @@ int main(int argc, char **argv)
         else if (strcmp(a, "--sleep-ms") == 0) opt_sleep_ms = atol(v);
         else if (strcmp(a, "--errors-every") == 0) opt_errors_every = atol(v);
         else if (strcmp(a, "--slow-every") == 0) opt_slow_every = atol(v);
+        else if (strcmp(a, "--scale") == 0) opt_scale = atol(v);
         else if (strcmp(a, "--seed") == 0) opt_seed = strtoull(v, NULL, 10);
         else if (strcmp(a, "--exact") == 0) opt_exact = v;
         else if (strcmp(a, "--then") == 0) opt_then = v;
@@ -155,7 +158,7 @@ int main(int argc, char **argv)
         i++;
     }
     if (opt_threads < 1 || opt_threads > 1024 || opt_iters < 0 || opt_sleep_ms < 0 ||
-        opt_errors_every < 0 || opt_slow_every < 0)
+        opt_errors_every < 0 || opt_slow_every < 0 || opt_scale < 1 || opt_scale > 1000)
         return usage("bad number");
     if (strcmp(opt_mode, "count") && strcmp(opt_mode, "timer") && strcmp(opt_mode, "lognormal") &&
         strcmp(opt_mode, "labels") && strcmp(opt_mode, "mixed"))
