@@ -16,7 +16,7 @@
    child at once (exit(), so atexit handlers such as pm_shutdown run); a
    crash, a timeout or a non-zero exit is reported by the parent. After each
    test the parent kills whatever the child left running in its process
-   group and removes /dev/shm/perfmon.<child pid> if the child left it.
+   group and removes /dev/shm/perfmon.<child pid> (and .<n>) if the child left them.
 
    Checks (usable in any function of the child, any thread):
        CHECK(cond)                   CHECK_MSG(cond, fmt, ...)
@@ -135,8 +135,11 @@ static void harness_run(const char *name, void (*fn)(void))
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {}
     kill(-pid, SIGKILL);  /* processes the test forked and left behind */
     char seg[64];
-    snprintf(seg, sizeof seg, "/dev/shm/perfmon.%ld", (long)pid);
-    unlink(seg);  /* whatever the test left: kept, crashed or killed */
+    for (int n = 0; n <= 16; n++) {  /* whatever the test left: kept, crashed or killed, fallback names too */
+        if (n == 0) snprintf(seg, sizeof seg, "/dev/shm/perfmon.%ld", (long)pid);
+        else snprintf(seg, sizeof seg, "/dev/shm/perfmon.%ld.%d", (long)pid, n);
+        unlink(seg);
+    }
     if (WIFEXITED(st) && WEXITSTATUS(st) == 0) {
         printf("ok - %s: %s\n", harness_file(), name);
         harness_passed++;
