@@ -393,6 +393,9 @@ int main(void)
         PM_COUNT("after.exec", 1);
         return 0;
     }
+#if defined(__SANITIZE_THREAD__)
+    setenv("PERFMON_HEARTBEAT_MS", "0", 1);   /* fork children may not start threads under TSan (see test_fork.c) */
+#endif
     RUN(test_timer_stop_reused_buffer);
     RUN(test_pm_name_validation);
     RUN(test_mismatches_counted);
