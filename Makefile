@@ -161,6 +161,13 @@ bench-check: $(BENCH_BINS) $(VIEWER)
 bench-quick: bench/bin/quick
 	@bench/bin/quick
 
+# instructions per hot-path operation (callgrind), BASE's perfmon.h against
+# the working tree's: deterministic on a noisy machine
+BASE ?= HEAD
+.PHONY: bench-instructions
+bench-instructions:
+	@sh bench/instructions.sh $(BASE)
+
 # PCP's MMV library, for bench/peers only (installed when root with apt).
 mmv-check:
 	@sh scripts/need-mmv.sh
