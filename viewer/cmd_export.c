@@ -128,10 +128,12 @@ static void write_json(FILE *f, const pmv_snapshot *snap, uint32_t pid)
     fputs(", \"end_realtime_ns\": ", f); json_u64(f, snap->end_realtime_ns);
     fputs(", \"dropped\": ", f); json_u64(f, snap->dropped);
     fprintf(f, ", \"dropped_reasons\": {\"series_full\": %llu, \"threads_full\": %llu, "
-               "\"bad_name\": %llu, \"kind_mismatch\": %llu, \"no_memory\": %llu, \"hist\": %llu}",
+               "\"bad_name\": %llu, \"kind_mismatch\": %llu, \"no_memory\": %llu, \"hist\": %llu, "
+               "\"unit_mismatch\": %llu, \"negative\": %llu}",
             (unsigned long long)snap->dropped_series_full, (unsigned long long)snap->dropped_threads_full,
             (unsigned long long)snap->dropped_bad_name, (unsigned long long)snap->dropped_kind_mismatch,
-            (unsigned long long)snap->dropped_no_memory, (unsigned long long)snap->dropped_hist);
+            (unsigned long long)snap->dropped_no_memory, (unsigned long long)snap->dropped_hist,
+            (unsigned long long)snap->dropped_unit_mismatch, (unsigned long long)snap->dropped_negative);
     fprintf(f, ", \"threads_active\": %u, \"threads_used\": %u, \"damaged_series\": %u, \"series\": [",
             (unsigned)snap->threads_active, (unsigned)snap->threads_used, (unsigned)snap->series_damaged);
     for (ptrdiff_t i = 0; i < arrlen(snap->series); i++) {

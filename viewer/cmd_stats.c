@@ -109,6 +109,7 @@ static void print_header(const pmv_snapshot *snap, uint32_t pid, FILE *f)
         struct { const char *what; uint64_t n; } why[] = {
             { "series full", snap->dropped_series_full }, { "threads full", snap->dropped_threads_full },
             { "bad name", snap->dropped_bad_name }, { "kind mismatch", snap->dropped_kind_mismatch },
+            { "unit mismatch", snap->dropped_unit_mismatch }, { "negative increment", snap->dropped_negative },
             { "no memory", snap->dropped_no_memory },
         };
         for (size_t i = 0; i < sizeof why / sizeof why[0]; i++) {

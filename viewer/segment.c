@@ -345,6 +345,16 @@ static void free_series(pmv_series *s)
     memset(s, 0, sizeof *s);
 }
 
+/* The rows a series is summed over: slots [0, threads_used), then the
+   shared slot, row max_threads (threads beyond capacity record there; its
+   seq stays 0, so read_cell takes it at once). Past the last: max_threads + 1. */
+static uint32_t first_row(const pm_shm_header *h) { return h->threads_used ? 0 : h->max_threads; }
+static uint32_t next_row(const pm_shm_header *h, uint32_t t)
+{
+    if (t + 1u < h->threads_used) return t + 1u;
+    return t < h->max_threads ? h->max_threads : h->max_threads + 1u;
+}
+
 /* Sums the cells of one series over the thread slots. Returns 0, or -1 with
    why set when a cell's histogram offset is invalid (the series is then
    damaged as a whole: we cannot tell which of its numbers to trust). */
@@ -353,7 +363,7 @@ static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_serie
 {
     int has_min = 0, hist_any = 0;
     uint32_t dense_lo = 0, dense_hi = 0;   /* the buckets any cell can have touched */
-    for (uint32_t t = 0; t < h->threads_used; t++) {
+    for (uint32_t t = first_row(h); t <= h->max_threads; t = next_row(h, t)) {
         const pm_shm_cell *c = (const pm_shm_cell *)(map + h->cells_off +
             ((uint64_t)t * h->max_series + s->index) * PM_SHM_CELL_SIZE);
         if (s->kind == PM_SHM_KIND_COUNTER) {
@@ -441,6 +451,8 @@ static int copy_segment(const unsigned char *map, uint64_t size, pmv_snapshot *s
     snap->dropped_kind_mismatch = load64(map + offsetof(pm_shm_header, dropped_kind_mismatch));
     snap->dropped_no_memory = load64(map + offsetof(pm_shm_header, dropped_no_memory));
     snap->dropped_hist = load64(map + offsetof(pm_shm_header, dropped_hist));
+    snap->dropped_unit_mismatch = load64(map + offsetof(pm_shm_header, dropped_unit_mismatch));
+    snap->dropped_negative = load64(map + offsetof(pm_shm_header, dropped_negative));
 
     for (uint32_t t = 0; t < h.threads_used; t++) {
         const pm_shm_thread *th = (const pm_shm_thread *)(map + h.threads_off + (uint64_t)t * PM_SHM_THREAD_SIZE);

@@ -53,7 +53,8 @@ typedef struct pmv_snapshot {
     uint32_t clock_kind;
     double ns_per_tick;
     uint64_t dropped, dropped_series_full, dropped_threads_full, dropped_bad_name,
-             dropped_kind_mismatch, dropped_no_memory, dropped_hist;
+             dropped_kind_mismatch, dropped_no_memory, dropped_hist,
+             dropped_unit_mismatch, dropped_negative;
     uint64_t default_slow_ns;
     uint32_t max_series, max_threads;
     uint64_t arena_size, arena_used, total_size;
