@@ -5,7 +5,8 @@
 # the terminal left clean (alternate screen off, cursor visible, echo on)
 # after q, Ctrl-C and SIGTERM; the target's exit (view stays, EXITED) and
 # its segment's removal (message, exit status 2). Every wait is a bounded
-# poll of the pane, not a fixed sleep.
+# poll of the pane, not a fixed sleep; the bounds (20 s) are for a loaded
+# machine and a sanitizer build, a passing run never waits them out.
 . "$(dirname "$0")/lib.sh"
 DEMO=${DEMO:-examples/demo}
 STEADY=${STEADY:-tests/bin/steady}
@@ -46,7 +47,7 @@ cap() { TM capture-pane -p -t "$1"; }
 # wait_for SESSION FIXED-STRING [TENTHS]: 1 if it never appeared
 wait_for() {
     i=0
-    lim=${3:-100}
+    lim=${3:-200}
     while [ $i -lt "$lim" ]; do
         cap "$1" | grep -qF -- "$2" && return 0
         sleep 0.1
@@ -63,7 +64,7 @@ row_field() { cap "$1" | awk -v n="$2" -v f="$3" '$1 == n { print $f; exit }'; }
 row_names() { cap "$1" | awk '/^NAME / { on = 1; next } on && NF > 3 && $1 !~ /^q$/ { print $1 }'; }
 shown() { cap "$1" | grep -v "^$" | tail -n 3 | tr "\n" "|"; }
 clean_exit() { # SESSION: exit status 0 printed, alternate screen left, cursor shown, echo on
-    wait_for "$1" "__STTY" 50 || return 1
+    wait_for "$1" "__STTY" 200 || return 1
     cap "$1" | grep -q "__RC=0" || return 1
     [ "$(pane "$1" '#{alternate_on}')" = 0 ] || return 1
     [ "$(pane "$1" '#{cursor_flag}')" = 1 ] || return 1
@@ -95,68 +96,69 @@ t_check hit_rate_line "$(cap $S | grep '^hit rate')" 'cap $S | grep -q "^hit rat
 # ---- values change between frames; history fills
 c1=$(row_field $S requests 4)
 i=0
-while [ -z "$c1" ] && [ $i -lt 50 ]; do sleep 0.1; c1=$(row_field $S requests 4); i=$((i + 1)); done  # slow builds (TSan)
+while [ -z "$c1" ] && [ $i -lt 200 ]; do sleep 0.1; c1=$(row_field $S requests 4); i=$((i + 1)); done  # slow builds (TSan)
 i=0
 c2=$c1
-while [ $i -lt 50 ] && [ "$c2" = "$c1" ]; do sleep 0.1; c2=$(row_field $S requests 4); i=$((i + 1)); done
+while [ $i -lt 200 ] && [ "$c2" = "$c1" ]; do sleep 0.1; c2=$(row_field $S requests 4); i=$((i + 1)); done
 t_check values_change "requests COUNT '$c1' then '$c2'" '[ -n "$c1" ] && [ "$c1" != "$c2" ]'
-wait_for $S "▁" 50 || wait_for $S "█" 30
+i=0
+while [ $i -lt 200 ] && ! cap $S | grep "^requests " | grep -q "[▁▂▃▄▅▆▇█]"; do sleep 0.1; i=$((i + 1)); done
 t_check sparkline_drawn "$(cap $S | grep '^requests')" 'cap $S | grep "^requests " | grep -q "[▁▂▃▄▅▆▇█]"'
 
 # ---- sort key: rate (default) -> p95 -> total time -> errors -> name
 t_check default_sort_rate "$(cap $S | head -1)" 'cap $S | head -1 | grep -q "sort rate"'
 TM send-keys -t $S s
-wait_for $S "sort p95" 30
+wait_for $S "sort p95" 200
 first=$(row_names $S | head -n 1)
 last=$(row_names $S | tail -n 1)
 t_check sort_p95 "first '$first' last '$last'" 'case $first in http.request*|db.query) true;; *) false;; esac && case $last in queue.depth|workers.busy|cache.hit|cache.miss|requests|http.errors) true;; *) false;; esac'
 TM send-keys -t $S s s s
-wait_for $S "sort name" 30
+wait_for $S "sort name" 200
 row_names $S > "$T/names"
 sort "$T/names" > "$T/names.sorted"
 t_check sort_name "$(tr '\n' ' ' < "$T/names")" 'cap $S | head -1 | grep -q "sort name" && [ "$(wc -l < "$T/names")" -ge 14 ] && cmp -s "$T/names" "$T/names.sorted"'
 
 # ---- filter: / cache Enter; Esc clears
 TM send-keys -t $S / c a c h e Enter
-wait_for $S 'filter "cache"' 30
+wait_for $S 'filter "cache"' 200
 names=$(row_names $S | tr '\n' ' ')
 t_check filter_substring "rows: $names" '[ "$names" = "cache.hit cache.lookup cache.miss " ]'
 TM send-keys -t $S Escape
 i=0
-while [ $i -lt 30 ] && cap $S | grep -q 'filter "cache"'; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 200 ] && cap $S | grep -q 'filter "cache"'; do sleep 0.1; i=$((i + 1)); done
 t_check filter_cleared "$(row_names $S | wc -l) rows" '[ "$(row_names $S | wc -l)" -ge 14 ]'
 
 # ---- pause freezes the figures; p again resumes
 TM send-keys -t $S p
-wait_for $S "PAUSED" 30
+wait_for $S "PAUSED" 200
 p1=$(row_field $S requests 4)
 sleep 1
 p2=$(row_field $S requests 4)
 TM send-keys -t $S p
 i=0
-while [ $i -lt 30 ] && cap $S | grep -q PAUSED; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 200 ] && cap $S | grep -q PAUSED; do sleep 0.1; i=$((i + 1)); done
 t_check pause_freezes "paused COUNT '$p1' then '$p2'" '[ -n "$p1" ] && [ "$p1" = "$p2" ] && ! cap $S | grep -q PAUSED'
 
 # ---- window / since-start toggle, help
 TM send-keys -t $S w
-t_check toggle_since_start "$(cap $S | head -1)" 'wait_for $S "[since start]" 30'
+t_check toggle_since_start "$(cap $S | head -1)" 'wait_for $S "[since start]" 200'
 TM send-keys -t $S w
-t_check toggle_back_to_window "$(cap $S | head -1)" 'wait_for $S "[window " 30'
+t_check toggle_back_to_window "$(cap $S | head -1)" 'wait_for $S "[window " 200'
 TM send-keys -t $S '?'
-t_check help_key "$(cap $S | head -12)" 'wait_for $S "perfmon-view live dashboard - keys" 30 && cap $S | grep -q "filter series by substring"'
+t_check help_key "$(cap $S | head -12)" 'wait_for $S "perfmon-view live dashboard - keys" 200 && cap $S | grep -q "filter series by substring"'
 TM send-keys -t $S x
 i=0
-while [ $i -lt 30 ] && cap $S | grep -q "live dashboard - keys"; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 200 ] && cap $S | grep -q "live dashboard - keys"; do sleep 0.1; i=$((i + 1)); done
 t_check help_closes "$(cap $S | sed -n 5p)" 'cap $S | grep -q "^NAME "'
 
 # ---- resize: SIGWINCH redraws to the new width, least important columns go
 TM resize-window -t $S -x 90 -y 30
 i=0
-while [ $i -lt 50 ] && cap $S | grep -q "HISTORY"; do sleep 0.1; i=$((i + 1)); done
+while [ $i -lt 200 ] && cap $S | grep -q "HISTORY"; do sleep 0.1; i=$((i + 1)); done
 wide=$(cap $S | python3 -c 'import sys; print(max(len(l.rstrip("\n")) for l in sys.stdin))')
 t_check resize_fits_width "widest line $wide; $(cap $S | grep '^NAME')" '[ "$wide" -le 90 ] && cap $S | grep -q "^NAME .*RATE/s.*P95" && ! cap $S | grep -q "HISTORY" && ! cap $S | grep "^NAME" | grep -q "TIME"'
 TM resize-window -t $S -x 160 -y 40
-wait_for $S "HISTORY" 50
+wait_for $S "HISTORY" 200
 
 # ---- colour on by default; none under NO_COLOR or --no-color
 col=$(TM capture-pane -e -p -t $S | grep -c "$(printf '\033')\[[0-9;]*3[1-6]m")
@@ -167,12 +169,12 @@ TM send-keys -t $S q
 t_check q_restores_terminal "$(shown $S) alt=$(pane $S '#{alternate_on}') cursor=$(pane $S '#{cursor_flag}')" 'clean_exit $S'
 
 TM new-session -d -s nc -x 160 -y 40 "NO_COLOR=1 $VIEW $DPID -i 0.3; exec sleep 600"
-wait_for nc "http.request" 50
+wait_for nc "http.request" 200
 col=$(TM capture-pane -e -p -t nc | grep -c "$(printf '\033')\[[0-9;]*m")
 t_check no_color_env "$col lines with SGR" '[ "$col" = 0 ]'
 TM send-keys -t nc q
 session nc2 "$VIEW" "$DPID" -i 0.3 --no-color
-wait_for nc2 "http.request" 50
+wait_for nc2 "http.request" 200
 col=$(TM capture-pane -e -p -t nc2 | grep -c "$(printf '\033')\[[0-9;]*m")
 t_check no_color_option "$col lines with SGR" '[ "$col" = 0 ]'
 
@@ -180,16 +182,16 @@ t_check no_color_option "$col lines with SGR" '[ "$col" = 0 ]'
 TM send-keys -t nc2 C-c
 t_check ctrl_c_restores_terminal "$(shown nc2)" 'clean_exit nc2'
 session term "$VIEW" "$DPID" -i 0.3
-wait_for term "http.request" 50
+wait_for term "http.request" 200
 vp=$(viewer_pid term)
 [ -n "$vp" ] && kill -TERM "$vp"
 t_check sigterm_restores_terminal "viewer pid '$vp': $(shown term)" '[ -n "$vp" ] && clean_exit term'
 
 # ---- the target exits: the view stays, marked EXITED, with final values
 session ex "$VIEW" "$DPID" -i 0.3
-wait_for ex "http.request" 50
+wait_for ex "http.request" 200
 kill -TERM "$DPID"
-if wait_for ex "EXITED" 80; then
+if wait_for ex "EXITED" 200; then
     t_check target_exit_view_stays "$(cap ex | head -3)" 'cap ex | grep -q "^demo pid $DPID  EXITED" && cap ex | grep -q "^requests " && cap ex | grep -q "target exited: final values" && [ "$(pane ex "#{alternate_on}")" = 1 ]'
 else
     t_fail target_exit_view_stays "$(cap ex)"
@@ -201,9 +203,9 @@ t_check q_after_exit "$(shown ex)" 'clean_exit ex'
 start_bg "$STEADY" --rate 100
 if [ -n "$BPID" ]; then
     session gone "$VIEW" "$BPID" -i 0.3
-    wait_for gone "steady.events" 50
+    wait_for gone "steady.events" 200
     rm -f "/dev/shm/perfmon.$BPID"
-    if wait_for gone "__STTY" 50; then
+    if wait_for gone "__STTY" 200; then
         t_check segment_removed_message "$(cap gone | grep -v '^$' | tail -4)" 'cap gone | grep -q "segment .*perfmon.$BPID was removed while pid $BPID still runs" && cap gone | grep -q "__RC=2" && [ "$(pane gone "#{alternate_on}")" = 0 ] && cap gone | grep -Eq "^(icanon echo|echo icanon) __STTY"'
     else
         t_fail segment_removed_message "$(cap gone)"

@@ -233,7 +233,7 @@ static void *first_record(void *arg)
 
 /* fork() while another thread is initialising perfmon (its first record):
    the child must still be able to record. Each attempt is a fresh process,
-   so the first record really is the first; a child stuck for 5 s counts as
+   so the first record really is the first; a child stuck for 10 s counts as
    a deadlock. */
 static void test_fork_during_first_init(void)
 {
@@ -254,7 +254,7 @@ static void test_fork_during_first_init(void)
             while (!__atomic_load_n(&started, __ATOMIC_ACQUIRE)) {}
             pid_t c = fork();                 /* while the thread initialises */
             if (c == 0) {
-                alarm(3);
+                alarm(10);  /* a deadlock, not a slow machine */
                 PM_COUNT("f.child", 1);
                 unlink(seg_path(getpid()));
                 _exit(0);

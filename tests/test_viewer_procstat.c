@@ -116,7 +116,17 @@ static void test_known_child(void)
     CHECK(isnan(s.rss) && s.threads == -1 && s.fds == -1 && isnan(s.utime));
 }
 
-/* CPU % between two samples of a busy process is about one core. */
+static double clock_s(clockid_t c)
+{
+    struct timespec ts;
+    clock_gettime(c, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU % between two samples of a busy process is the CPU time it got
+   between them (read independently from its CPU clock, each sample
+   bracketed by two readings) over the time between them: however little
+   of a core a loaded machine gives it, never more than one core. */
 static void test_cpu_rate(void)
 {
     pid_t pid = fork();
@@ -125,19 +135,28 @@ static void test_cpu_rate(void)
         volatile uint64_t x = 1;
         for (;;) x = x * 6364136223846793005ull + 1;
     }
-    struct timespec nap = { 0, 50000000 };
-    nanosleep(&nap, NULL);
+    clockid_t cc;
+    CHECK(clock_getcpuclockid(pid, &cc) == 0);
+    while (clock_s(cc) < 0.01) {}  /* it is running */
     pmv_proc a, b;
+    double a0 = clock_s(cc);
     pmv_proc_sample((int)pid, &a);
+    double a1 = clock_s(cc);
     struct timespec wait = { 0, 600000000 };
     nanosleep(&wait, NULL);
+    double b0 = clock_s(cc);
     pmv_proc_sample((int)pid, &b);
+    double b1 = clock_s(cc);
     kill(pid, SIGKILL);
     waitpid(pid, NULL, 0);
     pmv_proc_rates r;
     pmv_proc_rates_between(&a, &b, &r);
-    /* a loaded 2-core machine may give it less than a whole core */
-    CHECK_MSG(r.cpu_pct > 30 && r.cpu_pct < 115, "cpu %.1f%%", r.cpu_pct);
+    double dt = b.t - a.t, got = r.cpu_pct / 100 * dt;
+    /* /proc/PID/stat counts in 10 ms units, and lags by up to a 10 ms tick */
+    const double tick = 0.02;
+    CHECK_MSG(got >= b0 - a1 - 2 * tick && got <= b1 - a0 + 2 * tick,
+              "cpu %.1f%% over %.3f s = %.3f s, its clock says %.3f..%.3f s", r.cpu_pct, dt, got, b0 - a1, b1 - a0);
+    CHECK_MSG(r.cpu_pct > 0 && r.cpu_pct <= 100 + 100 * 2 * tick / dt, "cpu %.1f%%", r.cpu_pct);
     CHECK_NEAR(r.cpu_pct, r.user_pct + r.sys_pct, 1e-9);
 }
 
