@@ -26,7 +26,10 @@ timeout 60 "$SEGCHECK" $spid --seconds $((SECONDS_LOAD - 2)) > "$T/check.out" 2>
 cpid=$!
 prev=0 prev_t=0 n=0 bad=""
 end=$(( $(date +%s) + SECONDS_LOAD - 2 ))
-while [ "$(date +%s)" -lt $end ]; do
+cap=$(( $(date +%s) + 120 ))
+# for the load's duration, and at least 3 exports however slow the build
+# (a kept segment still checks monotonicity after stress exits)
+while { [ "$(date +%s)" -lt $end ] || [ $n -lt 3 ]; } && [ "$(date +%s)" -lt $cap ]; do
     timeout 30 "$VIEW" export $spid > "$T/e.json" 2> "$T/e.err" || { bad="$bad export-rc=$? $(head -c 200 "$T/e.err")"; break; }
     ops=$(value "$T/e.json" stress.ops value)
     tc=$(value "$T/e.json" stress.timer count)
