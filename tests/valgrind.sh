@@ -15,7 +15,9 @@ command -v valgrind > /dev/null 2>&1 || { echo "FAIL - valgrind.sh: valgrind not
 VIEW=${VIEW:-viewer/perfmon-view}
 STRESS=${STRESS:-tests/bin/stress}
 TEST_BIN=${TEST_BIN:-tests/bin}
-VG="valgrind -q --error-exitcode=42 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
+# --fair-sched: threads take valgrind's one lock in turn, so a test's
+# spinning threads cannot starve the thread that would end it
+VG="valgrind -q --fair-sched=yes --error-exitcode=42 --leak-check=full --errors-for-leak-kinds=definite --show-leak-kinds=definite"
 T=$(mktemp -d /dev/shm/perfmon-vg.XXXXXX) || exit 1
 trap 'rm -rf "$T"; [ -n "$spid" ] && kill -KILL $spid 2>/dev/null' EXIT
 passed=0 failed=0
@@ -28,10 +30,12 @@ for t in "$TEST_BIN"/test_*; do
     PM_CHURN_THREADS=800 timeout 1200 $VG "$t" > "$T/out" 2> "$T/err"
     rc=$?
     nf=$(grep -c '^FAIL - ' "$T/out")
-    if [ $rc -eq 0 ] && [ "$nf" -eq 0 ] && [ ! -s "$T/err" ]; then
+    # the tests' own stderr (perfmon's warnings they provoke) is not a
+    # failure; a memcheck report there is, whatever the exit status
+    if [ $rc -eq 0 ] && [ "$nf" -eq 0 ] && ! grep -q '^==[0-9]*==' "$T/err"; then
         ok "$name ($(grep -c '^ok - ' "$T/out") tests)"
     else
-        fail "$name" "exit $rc, $nf failed: $(grep '^FAIL - ' "$T/out" | head -n 3 | tr '\n' ' ') $(head -c 600 "$T/err" | tr '\n' ' ')"
+        fail "$name" "exit $rc, $nf failed: $(grep '^FAIL - ' "$T/out" | head -n 3 | tr '\n' ' ') $(grep '^==' "$T/err" | head -c 600 | tr '\n' ' ')"
     fi
 done
 
