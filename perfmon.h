@@ -1149,13 +1149,12 @@ static void pm__publish64(uint64_t *field, uint64_t v)
     while (cur < v && !__atomic_compare_exchange_n(field, &cur, v, 1, __ATOMIC_RELEASE, __ATOMIC_RELAXED)) {}
 }
 
-/* Gives cell c a histogram, unless it has one (or had none to give):
-   `seen` is the hist_off the caller read, which was not one of ours. */
-PM_API uint64_t pm__hist_attach(pm_shm_cell *c, uint64_t seen)
+/* Carves a histogram from the arena for cell c and publishes it there.
+   Returns the cell's histogram (PM_SHM_HIST_NONE: none to be had). */
+static uint64_t pm__hist_carve(pm_shm_cell *c)
 {
     pm_shm_header *h = pm__g.hdr;
     uint64_t hoff = PM_SHM_HIST_NONE, expect = 0;
-    if (seen != 0 || !h) return PM_SHM_HIST_NONE;      /* none to be had, or not ours */
     uint64_t off = __atomic_load_n(&pm__g.arena_next, __ATOMIC_RELAXED);
     for (;;) {
         if (pm__g.arena_size < PM_SHM_HIST_BYTES || off > pm__g.arena_size - PM_SHM_HIST_BYTES) break;
@@ -1166,10 +1165,37 @@ PM_API uint64_t pm__hist_attach(pm_shm_cell *c, uint64_t seen)
             break;
         }
     }
-    /* a CAS: cells of the shared slot have many writers, and one wins */
     if (!__atomic_compare_exchange_n(&c->hist_off, &expect, hoff, 0, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
         hoff = pm__hist_ok(expect) ? expect : PM_SHM_HIST_NONE;
     return hoff;
+}
+
+static int pm__shared_attaching;   /* a thread is giving a shared-slot cell its histogram */
+
+/* Gives cell c a histogram, unless it has one (or had none to give):
+   `seen` is the hist_off the caller read, which was not one of ours.
+   Cells of the shared slot have many writers: they attach one at a time,
+   or two racing first records would each carve a histogram and one would
+   be lost to the arena for good. A thread that cannot get its turn (its
+   own signal handler interrupted the attach) records without a bucket,
+   counted in dropped_hist by the caller. */
+PM_API uint64_t pm__hist_attach(pm_shm_cell *c, uint64_t seen)
+{
+    if (seen != 0 || !pm__g.hdr) return PM_SHM_HIST_NONE;      /* none to be had, or not ours */
+    uint64_t shared_row = pm__g.L.cells_off + (uint64_t)pm__g.max_threads * pm__g.max_series * PM_SHM_CELL_SIZE;
+    if ((uint64_t)((const char *)c - pm__base) < shared_row) return pm__hist_carve(c);
+    for (unsigned spin = 0; spin < 200000u; spin++) {
+        if (!__atomic_exchange_n(&pm__shared_attaching, 1, __ATOMIC_ACQUIRE)) {
+            seen = __atomic_load_n(&c->hist_off, __ATOMIC_ACQUIRE);
+            uint64_t hoff = seen == 0 ? pm__hist_carve(c) : pm__hist_ok(seen) ? seen : PM_SHM_HIST_NONE;
+            __atomic_store_n(&pm__shared_attaching, 0, __ATOMIC_RELEASE);
+            return hoff;
+        }
+        seen = __atomic_load_n(&c->hist_off, __ATOMIC_ACQUIRE);
+        if (seen != 0) return pm__hist_ok(seen) ? seen : PM_SHM_HIST_NONE;
+        if (spin > 1000u) sched_yield();
+    }
+    return PM_SHM_HIST_NONE;
 }
 
 /* ---- series registry: lock-free open addressing ---- */
@@ -1684,6 +1710,7 @@ static void pm__atfork_child(void)
     pm__tls_row = NULL;
     pm__tls_shared = 0;
     pm__timer_depth = 0;
+    pm__shared_attaching = 0;                /* its holder is not in this process */
     if (PM__LOAD(&pm__state) == PM__ON && !pm__g.shut) {
         pm__g.forked = 1;
         if (pm__g.fd >= 0) close(pm__g.fd);  /* else the parent would look alive after it died */
