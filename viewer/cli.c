@@ -1,5 +1,6 @@
 /* cli.c - shared command-line helpers */
 #include "cli.h"
+#include "utf8.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -68,14 +69,49 @@ int pmv_series_unit(const pmv_series *s)
     return s->kind == PM_SHM_KIND_TIMER ? PM_SHM_UNIT_NANOSECONDS : s->unit;
 }
 
+/* 1 for what a terminal would take as a command: C0 controls, DEL, and
+   the C1 controls U+0080..U+009F (CSI among them) as UTF-8 encodes them. */
+static int terminal_control(const unsigned char *p, int n)
+{
+    if (n == 1) return p[0] < 0x20 || p[0] == 0x7f;
+    return n == 2 && p[0] == 0xC2 && p[1] < 0xA0;
+}
+
 char *pmv_printable(const char *s, char *buf, size_t len)
 {
-    size_t i = 0;
+    size_t o = 0;
     if (len == 0) return buf;
-    for (; s[i] && i + 1 < len; i++) {
-        unsigned char c = (unsigned char)s[i];
-        buf[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        int n = pmv_utf8_len(p);
+        if (n == 0 || terminal_control(p, n)) {
+            if (o + 1 >= len) break;
+            buf[o++] = '?';
+            p += n ? n : 1;
+            continue;
+        }
+        if (o + (size_t)n >= len) break;
+        memcpy(buf + o, p, (size_t)n);
+        o += (size_t)n;
+        p += n;
     }
-    buf[i] = '\0';
+    buf[o] = '\0';
+    return buf;
+}
+
+char *pmv_escape(const char *s, char *buf, size_t len)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t o = 0;
+    if (len == 0) return buf;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        int plain = *p >= 0x20 && *p < 0x7f && *p != '\\';
+        if (o + (plain ? 1u : 4u) >= len) break;
+        if (plain) { buf[o++] = (char)*p; continue; }
+        buf[o++] = '\\';
+        buf[o++] = 'x';
+        buf[o++] = hex[*p >> 4];
+        buf[o++] = hex[*p & 15];
+    }
+    buf[o] = '\0';
     return buf;
 }

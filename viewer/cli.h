@@ -28,9 +28,15 @@ int pmv_is_help(const char *arg);
    TERM not "dumb". */
 int pmv_use_bold(FILE *f);
 
-/* Copies s into buf with control characters replaced by '?': names come
-   from an untrusted segment and must not drive the terminal. */
+/* Copies s into buf with control characters (C0, DEL, C1) and invalid
+   UTF-8 replaced by '?': names come from an untrusted segment and must not
+   drive the terminal. Stops at whole characters when buf is full. */
 char *pmv_printable(const char *s, char *buf, size_t len);
+
+/* Copies s into buf with every byte outside printable ASCII, and '\\',
+   written as \xHH: for raw bytes a user must see exactly (a name the
+   writer refused, a configuration value). */
+char *pmv_escape(const char *s, char *buf, size_t len);
 
 /* Unit a series' values are in: timers always hold nanoseconds. */
 int pmv_series_unit(const pmv_series *s);

@@ -5,7 +5,12 @@
 
    JSON: {"pid", "process", "alive", "state", "cmdline", "uptime_s",
           "start_realtime_ns", "end_realtime_ns", "dropped",
-          "dropped_reasons": {...}, "damaged_series", "series": [...]}
+          "dropped_reasons": {...}, "flags": [fork_child|execed|alt_name|
+          other_pid_namespace], "parent_pid", "writers", "segments",
+          "overflow_threads", "last_heartbeat_realtime_ns",
+          "config_errors": ["..."], "dropped_names": [{"name", "name_len",
+          "reason"}], "threads_active", "threads_used", "damaged_series",
+          "series": [...]}
    each series: "name" (base name, no labels), "full_name", "labels" {k: v},
    "kind" (counter|gauge|timer|distribution), "unit" ("ns", "bytes" or ""),
    then
@@ -30,6 +35,7 @@
 
 #include "atomic_file.h"
 #include "cli.h"
+#include "diag.h"
 #include "json_write.h"
 #include "stats.h"
 
@@ -134,6 +140,7 @@ static void write_json(FILE *f, const pmv_snapshot *snap, uint32_t pid)
             (unsigned long long)snap->dropped_bad_name, (unsigned long long)snap->dropped_kind_mismatch,
             (unsigned long long)snap->dropped_no_memory, (unsigned long long)snap->dropped_hist,
             (unsigned long long)snap->dropped_unit_mismatch, (unsigned long long)snap->dropped_negative);
+    pmv_json_diagnostics(snap, f);
     fprintf(f, ", \"threads_active\": %u, \"threads_used\": %u, \"damaged_series\": %u, \"series\": [",
             (unsigned)snap->threads_active, (unsigned)snap->threads_used, (unsigned)snap->series_damaged);
     for (ptrdiff_t i = 0; i < arrlen(snap->series); i++) {

@@ -9,14 +9,16 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "find.h"
 
 const char pmv_help_gc[] =
     "usage: perfmon-view gc [--dry-run]\n"
     "\n"
     "Removes the segments in $PERFMON_SHM_DIR (default /dev/shm) whose writer\n"
     "is gone (it no longer holds its lock), printing one line per segment:\n"
-    "  removed /dev/shm/perfmon.123 (pid 123, process foo, exited|crashed)\n"
-    "or \"nothing to remove\". Only regular files named perfmon.<digits> with\n"
+    "  removed /dev/shm/perfmon.123 (pid 123, process foo, exited|crashed|exec'd)\n"
+    "or \"nothing to remove\". Only regular files named perfmon.<pid> (or the\n"
+    "fallback perfmon.<pid>.<n>, n = 1..16) with\n"
     "one link and owned by you are touched; a live segment never is. A segment\n"
     "still being created (state INIT, or shorter than a header) is left alone\n"
     "unless it is more than a minute old. Damaged segments of gone writers\n"
@@ -37,9 +39,10 @@ static int describe(const pmv_segment *seg, uint32_t pid, char *what, size_t len
     int rc = pmv_segment_snapshot(seg, &snap, err, sizeof err);
     if (rc == PMV_OK) {
         char pname[PM_SHM_PROCESS_MAX];
+        pmv_snapshot_classify(&snap);
         snprintf(what, len, "pid %u, process %s, %s", (unsigned)pid,
                  pmv_printable(snap.process[0] ? snap.process : "?", pname, sizeof pname),
-                 snap.state == PM_SHM_STATE_EXITED ? "exited" : "crashed");
+                 pmv_snapshot_status(&snap));
         pmv_snapshot_free(&snap);
         return 1;
     }

@@ -7,6 +7,7 @@
 #include <stb_ds.h>
 
 #include "cli.h"
+#include "find.h"
 #include "table.h"
 #include "units.h"
 
@@ -14,22 +15,47 @@ const char pmv_help_list[] =
     "usage: perfmon-view list\n"
     "\n"
     "Lists every perfmon segment in $PERFMON_SHM_DIR (default /dev/shm) that\n"
-    "you may read, one line each, sorted by PID:\n"
+    "you may read, one line each, sorted by PID (a pid can have several:\n"
+    "`stats PID` shows its current one, other copies merged):\n"
     "  PID      writer's process id\n"
     "  PROCESS  process name\n"
-    "  STATE    alive, exited (clean pm_shutdown) or crashed (gone while running)\n"
+    "  STATE    alive, exited (clean pm_shutdown), crashed (gone while running)\n"
+    "           or exec'd (the image before an exec(); the process runs on)\n"
     "  SERIES   metric series registered\n"
     "  THREADS  thread slots in use now / ever used\n"
     "  AGE      time since the process started\n"
     "  DROPPED  records lost whole (see `stats` for why)\n"
+    "  NOTE     the file when at a fallback name (perfmon.<pid>.<n>), before\n"
+    "           exec(), fork child of <pid>, other pid namespace, copies of\n"
+    "           perfmon writing it, writer warnings (see `stats`)\n"
     "Segments that cannot be read get one line each on stderr saying why.\n"
     "\n"
     "exit status: 0 ok (even with unreadable segments), 2 usage error\n";
 
-static int cmp_u32(const void *a, const void *b)
+typedef struct entry { uint32_t pid; char *fname; } entry;
+
+static int cmp_entry(const void *a, const void *b)
 {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
+    const entry *x = a, *y = b;
+    if (x->pid != y->pid) return x->pid < y->pid ? -1 : 1;
+    size_t lx = strlen(x->fname), ly = strlen(y->fname);   /* perfmon.P before perfmon.P.2 before .10 */
+    return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x->fname, y->fname);
+}
+
+/* What else a reader should know about the segment, "" if nothing. */
+static void describe(const pmv_snapshot *snap, const char *fname, char *out, size_t len)
+{
+    out[0] = '\0';
+    size_t used = 0;
+#define ADD(...) do { if (used < len) used += (size_t)snprintf(out + used, len - used, "%s", used ? ", " : ""); \
+                      if (used < len) used += (size_t)snprintf(out + used, len - used, __VA_ARGS__); } while (0)
+    if (snap->flags & PM_SHM_FLAG_ALT_NAME || strchr(fname + strlen("perfmon."), '.')) ADD("at %s", fname);
+    if (snap->execed) ADD("before exec()");
+    if (snap->flags & PM_SHM_FLAG_FORK_CHILD) ADD("fork child of %u", (unsigned)snap->parent_pid);
+    if (snap->other_pid_ns) ADD("other pid namespace");
+    if (snap->writers > 1) ADD("%u copies of perfmon", (unsigned)snap->writers);
+    if (snap->config_errors[0]) ADD("writer warnings");
+#undef ADD
 }
 
 int pmv_cmd_list(int argc, char **argv)
@@ -49,23 +75,26 @@ int pmv_cmd_list(int argc, char **argv)
         pmv_error("%s: cannot open directory: %s", dir, strerror(errno));
         return PMV_EXIT_USAGE;
     }
-    uint32_t *pids = NULL;
+    entry *files = NULL;
     struct dirent *de;
     while ((de = readdir(d)) != NULL) {
-        uint32_t pid;
-        if (pmv_segment_name_pid(de->d_name, &pid)) arrput(pids, pid);
+        entry e;
+        if (!pmv_segment_name_pid(de->d_name, &e.pid)) continue;
+        e.fname = strdup(de->d_name);
+        if (!e.fname) abort();
+        arrput(files, e);
     }
     closedir(d);
-    if (arrlen(pids)) qsort(pids, (size_t)arrlen(pids), sizeof *pids, cmp_u32);
+    if (arrlen(files)) qsort(files, (size_t)arrlen(files), sizeof *files, cmp_entry);
 
-    static const char *heads[] = { "PID", "PROCESS", "STATE", "SERIES", "THREADS", "AGE", "DROPPED" };
+    static const char *heads[] = { "PID", "PROCESS", "STATE", "SERIES", "THREADS", "AGE", "DROPPED", "NOTE" };
     pmv_table t;
-    pmv_table_init(&t, 7, heads, "rllrrrr");
-    for (ptrdiff_t i = 0; i < arrlen(pids); i++) {
-        char fname[32], err[512];
+    pmv_table_init(&t, 8, heads, "rllrrrrl");
+    for (ptrdiff_t i = 0; i < arrlen(files); i++) {
+        char err[512];
+        const char *fname = files[i].fname;
         pmv_segment seg;
         pmv_snapshot snap;
-        snprintf(fname, sizeof fname, "perfmon.%u", (unsigned)pids[i]);
         if (pmv_segment_open(dir, fname, &seg, err, sizeof err) != PMV_OK) {
             pmv_error("%s", err);
             continue;
@@ -76,21 +105,25 @@ int pmv_cmd_list(int argc, char **argv)
             pmv_error("%s/%s: %s", dir, fname, err);
             continue;
         }
-        char pid_s[16], series_s[32], threads_s[32], age_s[32], dropped_s[32];
-        snprintf(pid_s, sizeof pid_s, "%u", (unsigned)pids[i]);
+        pmv_snapshot_classify(&snap);
+        char pid_s[16], series_s[32], threads_s[32], age_s[32], dropped_s[32], note[160];
+        char pname[PM_SHM_PROCESS_MAX];
+        snprintf(pid_s, sizeof pid_s, "%u", (unsigned)files[i].pid);
         snprintf(series_s, sizeof series_s, "%td", arrlen(snap.series));
         snprintf(threads_s, sizeof threads_s, "%u/%u", (unsigned)snap.threads_active, (unsigned)snap.threads_used);
         pmv_fmt_age(pmv_snapshot_age_ns(&snap), age_s, sizeof age_s);
         snprintf(dropped_s, sizeof dropped_s, "%llu", (unsigned long long)snap.dropped);
-        const char *row[] = { pid_s, snap.process[0] ? snap.process : "?", pmv_snapshot_status(&snap),
-                              series_s, threads_s, age_s, dropped_s };
+        describe(&snap, fname, note, sizeof note);
+        const char *row[] = { pid_s, pmv_printable(snap.process[0] ? snap.process : "?", pname, sizeof pname),
+                              pmv_snapshot_status(&snap), series_s, threads_s, age_s, dropped_s, note };
         pmv_table_add(&t, row);
-        if (snap.pid != pids[i])
+        if (snap.pid != files[i].pid)
             pmv_error("%s/%s: note: header says pid %u", dir, fname, (unsigned)snap.pid);
         pmv_snapshot_free(&snap);
     }
     pmv_table_print(&t, stdout, pmv_use_bold(stdout));
     pmv_table_free(&t);
-    arrfree(pids);
+    for (ptrdiff_t i = 0; i < arrlen(files); i++) free(files[i].fname);
+    arrfree(files);
     return PMV_EXIT_OK;
 }

@@ -6,6 +6,7 @@
 #include <stb_ds.h>
 
 #include "cli.h"
+#include "diag.h"
 #include "stats.h"
 #include "table.h"
 #include "units.h"
@@ -13,7 +14,12 @@
 const char pmv_help_stats[] =
     "usage: perfmon-view stats PID [NAME...]\n"
     "\n"
-    "Prints a header line about the process, then one row per series, sorted\n"
+    "Prints a header line about the process (alive, exited, crashed with when\n"
+    "it was last seen, or exec'd), the writer's notes (fork child, copies of\n"
+    "perfmon read together, threads through the shared slot), its warnings\n"
+    "(settings it could not use, a segment name it could not have), the last\n"
+    "names it refused and why, `dropped: \"name\" (reason)` (bytes outside\n"
+    "printable ASCII as \\xHH), then one row per series, sorted\n"
     "by name: NAME (with labels), KIND, COUNT, ERRORS (and error rate), SLOW,\n"
     "MIN, MEAN, P50, P90, P95, P99, MAX, TOTAL (sum), in human units: timers\n"
     "as durations, distributions in their unit (bytes or plain numbers).\n"
@@ -99,9 +105,11 @@ static void add_row(pmv_table *t, const pmv_series *s)
 
 static void print_header(const pmv_snapshot *snap, uint32_t pid, FILE *f)
 {
-    char up[32], pname[PM_SHM_PROCESS_MAX];
-    fprintf(f, "%s (pid %u) %s, up %s, %td series, dropped %llu",
-            pmv_printable(snap->process[0] ? snap->process : "?", pname, sizeof pname), (unsigned)pid, pmv_snapshot_status(snap),
+    char up[32], pname[PM_SHM_PROCESS_MAX], seen[64];
+    pmv_last_seen(snap, seen, sizeof seen);
+    fprintf(f, "%s (pid %u) %s%s%s%s, up %s, %td series, dropped %llu",
+            pmv_printable(snap->process[0] ? snap->process : "?", pname, sizeof pname), (unsigned)pid,
+            pmv_snapshot_status(snap), seen[0] ? " (" : "", seen, seen[0] ? ")" : "",
             pmv_fmt_age(pmv_snapshot_uptime_ns(snap), up, sizeof up), arrlen(snap->series),
             (unsigned long long)snap->dropped);
     if (snap->dropped) {
@@ -128,6 +136,7 @@ static void print_header(const pmv_snapshot *snap, uint32_t pid, FILE *f)
     if (snap->torn_cells)
         fprintf(f, "warning: %u cells were mid-update at every read try; their values may be off by one record\n",
                 (unsigned)snap->torn_cells);
+    pmv_print_diagnostics(snap, f);
 }
 
 int pmv_cmd_stats(int argc, char **argv)

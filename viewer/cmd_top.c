@@ -10,6 +10,7 @@
 #include <stb_ds.h>
 
 #include "cli.h"
+#include "diag.h"
 #include "derived.h"
 #include "live.h"
 #include "screen.h"
@@ -217,6 +218,24 @@ static int layout(const top *T, int longest, int on[C_N])
     return name_w;
 }
 
+/* One line of what the writer refused and could not use, when it did. */
+static void put_writer_notes(pmv_screen *S, const pmv_snapshot *cur)
+{
+    if (!cur->ndrops && !cur->config_errors[0] && !cur->overflow_threads) return;
+    char esc[4 * PM_SHM_DROP_NAME_MAX];
+    pmv_scr_sgr(S, "33");
+    if (cur->config_errors[0]) pmv_scr_put(S, "writer warnings (see stats)  ");
+    if (cur->overflow_threads)
+        pmv_scr_printf(S, "%llu threads in the shared slot  ", (unsigned long long)cur->overflow_threads);
+    if (cur->ndrops) pmv_scr_put(S, "dropped:");
+    for (uint32_t i = cur->ndrops; i-- > 0;) {        /* newest first */
+        const pmv_drop_note *d = &cur->drops[i];
+        pmv_scr_printf(S, " \"%s\" (%s)", pmv_escape(d->name, esc, sizeof esc), pmv_drop_reason_str(d->reason));
+    }
+    pmv_scr_sgr(S, "0");
+    pmv_scr_eol(S);
+}
+
 static void put_header(top *T, const pmv_win *wins)
 {
     pmv_screen *S = &T->scr;
@@ -228,7 +247,15 @@ static void put_header(top *T, const pmv_win *wins)
     pmv_scr_printf(S, " pid %u  ", (unsigned)T->L.pid);
     const char *st = pmv_snapshot_status(cur);
     if (!T->L.ended) { pmv_scr_sgr(S, "1;32"); pmv_scr_put(S, "ALIVE"); }
-    else { pmv_scr_sgr(S, "1;31"); pmv_scr_put(S, strcmp(st, "crashed") == 0 ? "EXITED (crashed or killed)" : "EXITED"); }
+    else {
+        char seen[64];
+        pmv_last_seen(cur, seen, sizeof seen);
+        pmv_scr_sgr(S, "1;31");
+        pmv_scr_put(S, strcmp(st, "crashed") == 0 ? "EXITED (crashed or killed" :
+                       strcmp(st, "exec'd") == 0 ? "EXEC'D (this is the image before exec()" : "EXITED");
+        if (strcmp(st, "exited") != 0)
+            pmv_scr_printf(S, "%s%s)", seen[0] ? ", " : "", seen);
+    }
     pmv_scr_sgr(S, "0");
     pmv_scr_printf(S, "  up %s  %td series  threads %u/%u",
                    pmv_fmt_age(pmv_snapshot_uptime_ns(cur), up, sizeof up), arrlen(cur->series),
@@ -243,6 +270,7 @@ static void put_header(top *T, const pmv_win *wins)
     if (T->tty) pmv_scr_printf(S, "  sort %s", sort_names[T->sort]);
     if (T->paused) { pmv_scr_sgr(S, "1;33"); pmv_scr_put(S, "  PAUSED"); pmv_scr_sgr(S, "0"); }
     pmv_scr_eol(S);
+    put_writer_notes(S, cur);
 
     /* the target's resources */
     const pmv_proc *p = &T->L.proc_cur;

@@ -1,6 +1,8 @@
 /* live.c - successive snapshots of one segment, with /proc samples */
 #include "live.h"
 
+#include "find.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -27,7 +29,16 @@ static int take(pmv_live *L, pmv_snapshot *snap, double *t, char *err, size_t er
         rc = pmv_segment_snapshot(&L->seg, snap, err, errlen);
     }
     *t = (t0 + pmv_mono_s()) / 2;
+    if (rc == PMV_OK) pmv_snapshot_classify(snap);
     return rc;
+}
+
+/* /proc/<pid> only when it is the writer (not a reused pid, not another
+   pid namespace's process, not the program exec() replaced it with);
+   pid -1 samples as "unknown". */
+static void sample_proc(pmv_live *L)
+{
+    pmv_proc_sample(L->cur.proc_is_writer ? (int)L->pid : -1, &L->proc_cur);
 }
 
 static int target_gone(const pmv_snapshot *s)
@@ -37,12 +48,10 @@ static int target_gone(const pmv_snapshot *s)
 
 int pmv_live_open(pmv_live *L, uint32_t pid, char *err, size_t errlen)
 {
-    char fname[32];
     memset(L, 0, sizeof *L);
     L->seg.fd = -1;
     L->pid = pid;
-    snprintf(fname, sizeof fname, "perfmon.%u", (unsigned)pid);
-    int rc = pmv_segment_open(pmv_shm_dir(), fname, &L->seg, err, errlen);
+    int rc = pmv_segment_open_pid(pid, &L->seg, err, errlen);
     if (rc != PMV_OK) return rc;
     rc = take(L, &L->cur, &L->t_cur, err, errlen);
     if (rc != PMV_OK) {
@@ -50,7 +59,7 @@ int pmv_live_open(pmv_live *L, uint32_t pid, char *err, size_t errlen)
         return rc;
     }
     pmv_machine_sample(&L->mach_cur);
-    pmv_proc_sample((int)pid, &L->proc_cur);
+    sample_proc(L);
     L->ended = target_gone(&L->cur);
     return PMV_OK;
 }
@@ -89,7 +98,7 @@ int pmv_live_step(pmv_live *L, char *err, size_t errlen)
     L->mach_prev = L->mach_cur;
     L->have_proc_prev = 1;
     pmv_machine_sample(&L->mach_cur);
-    pmv_proc_sample((int)L->pid, &L->proc_cur);
+    sample_proc(L);
     if (target_gone(&next)) L->ended = 1;
     return PMV_OK;
 }

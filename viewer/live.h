@@ -29,7 +29,7 @@ typedef struct pmv_live {
     int vanished;               /* segment removed under a live writer */
 } pmv_live;
 
-/* Opens PERFMON_SHM_DIR/perfmon.<pid> and takes the first snapshot.
+/* Opens the pid's current segment (find.h) and takes the first snapshot.
    Returns a pmv_result with one line in err on failure. */
 int pmv_live_open(pmv_live *L, uint32_t pid, char *err, size_t errlen);
 

@@ -187,3 +187,25 @@ double pmv_machine_cpu_pct(const pmv_machine *a, const pmv_machine *b)
     if (isnan(busy) || isnan(total) || total <= 0) return NAN;
     return 100.0 * busy / total;
 }
+
+uint64_t pmv_proc_start_ticks(int pid)
+{
+    char path[64], buf[4096];
+    snprintf(path, sizeof path, "/proc/%d/stat", pid);
+    if (read_small(path, buf, sizeof buf) <= 0) return 0;
+    /* fields after comm, which may hold spaces and ')': count from the last ')' */
+    const char *p = strrchr(buf, ')');
+    if (!p) return 0;
+    p++;
+    for (int field = 2; field < 22; field++) {
+        while (*p == ' ') p++;
+        if (!*p) return 0;
+        if (field == 21) break;
+        while (*p && *p != ' ') p++;
+    }
+    while (*p == ' ') p++;
+    if (*p < '0' || *p > '9') return 0;
+    char *end;
+    unsigned long long v = strtoull(p, &end, 10);
+    return (*end == ' ' || *end == '\n' || *end == '\0') ? (uint64_t)v : 0;
+}

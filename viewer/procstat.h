@@ -7,6 +7,8 @@
 #ifndef PMV_PROCSTAT_H
 #define PMV_PROCSTAT_H
 
+#include <stdint.h>
+
 typedef struct pmv_proc {
     int exists;           /* /proc/PID was there (a zombie counts: state 'Z') */
     char state;           /* R, S, D, Z, ... or '?' */
@@ -30,6 +32,11 @@ typedef struct pmv_machine {
 /* Samples /proc/PID (stat, status, io, fd). Returns 1 if the process
    exists, 0 if not (then everything is unknown). */
 int pmv_proc_sample(int pid, pmv_proc *out);
+
+/* Field 22 of /proc/PID/stat, the process's start time in clock ticks
+   since boot (it tells a reused pid from the one a segment names, and
+   stays the same across exec()); 0 if unknown. */
+uint64_t pmv_proc_start_ticks(int pid);
 
 /* Samples /proc/stat and /proc/meminfo. */
 void pmv_machine_sample(pmv_machine *out);

@@ -45,18 +45,34 @@ const char *pmv_shm_dir(void)
     return d && *d ? d : PM_SHM_DIR;
 }
 
+/* Decimal digits from p up to the end or a '.', no leading zero, at most
+   max: the value, or -1. */
+static int64_t name_number(const char **p, uint64_t max)
+{
+    uint64_t v = 0;
+    const char *q = *p;
+    if (*q < '0' || *q > '9' || (*q == '0' && q[1] >= '0' && q[1] <= '9')) return -1;
+    for (; *q >= '0' && *q <= '9'; q++) {
+        v = v * 10 + (uint64_t)(*q - '0');
+        if (v > max) return -1;
+    }
+    *p = q;
+    return (int64_t)v;
+}
+
 int pmv_segment_name_pid(const char *name, uint32_t *pid)
 {
     static const char prefix[] = "perfmon.";
     if (strncmp(name, prefix, sizeof prefix - 1) != 0) return 0;
     const char *p = name + sizeof prefix - 1;
-    uint64_t v = 0;
-    if (*p == '\0') return 0;
-    for (; *p; p++) {
-        if (*p < '0' || *p > '9') return 0;
-        v = v * 10 + (uint64_t)(*p - '0');
-        if (v > UINT32_MAX) return 0;
+    int64_t v = name_number(&p, UINT32_MAX);
+    if (v < 0) return 0;
+    if (*p == '.') {
+        p++;
+        int64_t n = name_number(&p, PM_SHM_ALT_NAMES);
+        if (n < 1) return 0;
     }
+    if (*p != '\0') return 0;
     *pid = (uint32_t)v;
     return 1;
 }
@@ -335,7 +351,7 @@ static void note_damage(pmv_snapshot *snap, uint32_t idx, const char *fmt, ...)
     }
 }
 
-static void free_series(pmv_series *s)
+void pmv_series_free(pmv_series *s)
 {
     free(s->name);
     free(s->base);
@@ -406,6 +422,38 @@ static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_serie
     return 0;
 }
 
+static int cmp_drop_ticket(const void *a, const void *b)
+{
+    const pmv_drop_note *x = a, *y = b;
+    return (x->ticket > y->ticket) - (x->ticket < y->ticket);
+}
+
+/* Copies the drop notes that read consistently (seq even, not 0, the same
+   before and after), oldest first. A note being rewritten is skipped: the
+   log is a hint for the user, its counts are in the dropped_* fields. */
+static void copy_drop_log(const unsigned char *map, pmv_snapshot *snap)
+{
+    snap->ndrops = 0;
+    for (uint32_t i = 0; i < PM_SHM_DROP_NOTES; i++) {
+        const unsigned char *n = map + offsetof(pm_shm_header, drop_log) + (size_t)i * sizeof(pm_shm_drop_note);
+        for (int tries = 0; tries < 8; tries++) {
+            uint64_t s1 = __atomic_load_n((const uint64_t *)(const void *)(n + offsetof(pm_shm_drop_note, seq)), __ATOMIC_ACQUIRE);
+            if (s1 == 0 || (s1 & 1)) break;
+            pmv_drop_note d;
+            d.ticket = load64(n + offsetof(pm_shm_drop_note, ticket));
+            d.reason = load32_acq(n + offsetof(pm_shm_drop_note, reason));
+            d.name_len = load32_acq(n + offsetof(pm_shm_drop_note, name_len));
+            memcpy(d.name, n + offsetof(pm_shm_drop_note, name), sizeof d.name);
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            if (load64(n + offsetof(pm_shm_drop_note, seq)) != s1) continue;
+            d.name[sizeof d.name - 1] = '\0';
+            snap->drops[snap->ndrops++] = d;
+            break;
+        }
+    }
+    qsort(snap->drops, snap->ndrops, sizeof snap->drops[0], cmp_drop_ticket);
+}
+
 /* The part that touches the mapping; runs under the SIGBUS guard. Every
    allocation is reachable from snap at every moment, so a jump out of here
    leaks nothing once the caller frees snap. */
@@ -453,6 +501,18 @@ static int copy_segment(const unsigned char *map, uint64_t size, pmv_snapshot *s
     snap->dropped_hist = load64(map + offsetof(pm_shm_header, dropped_hist));
     snap->dropped_unit_mismatch = load64(map + offsetof(pm_shm_header, dropped_unit_mismatch));
     snap->dropped_negative = load64(map + offsetof(pm_shm_header, dropped_negative));
+    snap->flags = load32_acq(map + offsetof(pm_shm_header, flags));
+    snap->parent_pid = h.parent_pid;
+    snap->writers = load32_acq(map + offsetof(pm_shm_header, writers));
+    snap->heartbeat_realtime_ns = load64(map + offsetof(pm_shm_header, heartbeat_realtime_ns));
+    snap->heartbeat_interval_ns = h.heartbeat_interval_ns;
+    snap->pid_ns_dev = h.pid_ns_dev;
+    snap->pid_ns_ino = h.pid_ns_ino;
+    snap->proc_start_ticks = h.proc_start_ticks;
+    snap->overflow_threads = load64(map + offsetof(pm_shm_header, overflow_threads));
+    memcpy(snap->config_errors, h.config_errors, sizeof snap->config_errors);
+    snap->config_errors[sizeof snap->config_errors - 1] = '\0';
+    copy_drop_log(map, snap);
 
     for (uint32_t t = 0; t < h.threads_used; t++) {
         const pm_shm_thread *th = (const pm_shm_thread *)(map + h.threads_off + (uint64_t)t * PM_SHM_THREAD_SIZE);
@@ -501,7 +561,7 @@ static int copy_segment(const unsigned char *map, uint64_t size, pmv_snapshot *s
         pmv_labels_parse(s->name, &s->base, &s->labels, &s->labels_raw);
         if (sum_cells(map, &h, s, dense, dense + PM_SHM_HIST_BUCKETS, snap->torn_cells, why, sizeof why) != 0) {
             note_damage(snap, i, "%s", why);
-            free_series(s);
+            pmv_series_free(s);
             arrsetlen(snap->series, arrlen(snap->series) - 1);
             memset(dense, 0, PM_SHM_HIST_BUCKETS * sizeof *dense);
             continue;
@@ -576,28 +636,9 @@ int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, 
     return PMV_OK;
 }
 
-int pmv_snapshot_pid(uint32_t pid, pmv_snapshot *snap, char *err, size_t errlen)
-{
-    char fname[32];
-    pmv_segment seg;
-    snprintf(fname, sizeof fname, "perfmon.%u", (unsigned)pid);
-    memset(snap, 0, sizeof *snap);
-    int rc = pmv_segment_open(pmv_shm_dir(), fname, &seg, err, errlen);
-    if (rc != PMV_OK) return rc;
-    if (geteuid() == 0 && seg.st.st_uid != 0) {
-        /* root reads anyone's segment, but should know whose it is */
-        struct passwd *pw = getpwuid(seg.st.st_uid);
-        fprintf(stderr, "perfmon-view: note: %s belongs to uid %u%s%s%s\n", seg.path,
-                (unsigned)seg.st.st_uid, pw ? " (" : "", pw ? pw->pw_name : "", pw ? ")" : "");
-    }
-    rc = pmv_segment_snapshot(&seg, snap, err, errlen);
-    pmv_segment_close(&seg);
-    return rc;
-}
-
 void pmv_snapshot_free(pmv_snapshot *snap)
 {
-    for (ptrdiff_t i = 0; i < arrlen(snap->series); i++) free_series(&snap->series[i]);
+    for (ptrdiff_t i = 0; i < arrlen(snap->series); i++) pmv_series_free(&snap->series[i]);
     arrfree(snap->series);
     memset(snap, 0, sizeof *snap);
 }
@@ -620,10 +661,17 @@ const char *pmv_snapshot_status(const pmv_snapshot *snap)
     /* EXITED wins over the lock: after pm_shutdown() the numbers are final
        even if the process lingers (or is still closing its descriptor) */
     if (snap->state == PM_SHM_STATE_EXITED) return "exited";
-    return snap->alive ? "alive" : "crashed";
+    if (snap->alive) return "alive";
+    return snap->execed || (snap->flags & PM_SHM_FLAG_EXECED) ? "exec'd" : "crashed";
 }
 
-static uint64_t realtime_now_ns(void)
+uint64_t pmv_snapshot_last_seen_ns(const pmv_snapshot *snap)
+{
+    if (snap->alive || snap->state == PM_SHM_STATE_EXITED) return 0;
+    return snap->heartbeat_realtime_ns > snap->start_realtime_ns ? snap->heartbeat_realtime_ns : 0;
+}
+
+uint64_t pmv_realtime_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
@@ -632,15 +680,17 @@ static uint64_t realtime_now_ns(void)
 
 uint64_t pmv_snapshot_uptime_ns(const pmv_snapshot *snap)
 {
-    uint64_t end = realtime_now_ns();
+    uint64_t end = pmv_realtime_ns();
     if (snap->state == PM_SHM_STATE_EXITED && snap->end_realtime_ns)
         end = snap->end_realtime_ns;
+    else if (pmv_snapshot_last_seen_ns(snap))
+        end = pmv_snapshot_last_seen_ns(snap);   /* a crash leaves no end time: its last heartbeat */
     return end > snap->start_realtime_ns ? end - snap->start_realtime_ns : 0;
 }
 
 uint64_t pmv_snapshot_age_ns(const pmv_snapshot *snap)
 {
-    uint64_t now = realtime_now_ns();
+    uint64_t now = pmv_realtime_ns();
     return now > snap->start_realtime_ns ? now - snap->start_realtime_ns : 0;
 }
 

@@ -41,6 +41,15 @@ typedef struct pmv_series {
     uint32_t torn_cells;   /* cells whose seqlock never read even: taken as is */
 } pmv_series;
 
+/* A drop-log entry: a name whose records the writer refused, and why. The
+   name is raw bytes from the program: escape it before printing. */
+typedef struct pmv_drop_note {
+    uint64_t ticket;       /* order the writer noted them in */
+    uint32_t reason;       /* PM_SHM_DROP_* */
+    uint32_t name_len;     /* the whole name's length (name holds its start) */
+    char name[PM_SHM_DROP_NAME_MAX];
+} pmv_drop_note;
+
 typedef struct pmv_snapshot {
     char path[512];
     uint32_t pid, uid;      /* as the writer recorded them */
@@ -66,12 +75,28 @@ typedef struct pmv_snapshot {
     uint32_t series_damaged;/* invalid records: skipped */
     char damage_first[192]; /* why the first damaged record was skipped */
     uint32_t torn_cells;
+    /* writer diagnostics (layout version 2) */
+    uint32_t flags;         /* PM_SHM_FLAG_* */
+    uint32_t parent_pid;    /* fork children: the parent's pid */
+    uint32_t writers;       /* copies of perfmon writing this segment */
+    uint64_t heartbeat_realtime_ns, heartbeat_interval_ns;
+    uint64_t pid_ns_dev, pid_ns_ino, proc_start_ticks;
+    uint64_t overflow_threads;  /* threads that recorded through the shared slot */
+    char config_errors[PM_SHM_CONFIG_ERRORS_MAX]; /* raw bytes, NUL-terminated */
+    pmv_drop_note drops[PM_SHM_DROP_NOTES];       /* oldest first */
+    uint32_t ndrops;
+    /* what the viewer worked out about the writer (find.c) */
+    int execed;             /* the image before an exec(): dead, the process lives on */
+    int other_pid_ns;       /* the writer's pid namespace is not ours */
+    int proc_is_writer;     /* /proc/<pid> is the writer (same namespace, same start) */
+    uint32_t copies;        /* segments merged into this one (2+: several perfmon copies) */
 } pmv_snapshot;
 
 /* Directory of segments: $PERFMON_SHM_DIR if set (tests), else /dev/shm. */
 const char *pmv_shm_dir(void);
 
-/* 1 if name is "perfmon." followed by decimal digits only (writes the pid). */
+/* 1 if name is a segment's file name, "perfmon.<pid>" or the fallback
+   "perfmon.<pid>.<n>" (n in 1..PM_SHM_ALT_NAMES): writes the pid. */
 int pmv_segment_name_pid(const char *name, uint32_t *pid);
 
 /* An opened, fstat-checked segment file (not yet mapped or validated). */
@@ -104,16 +129,26 @@ int pmv_snapshot_pid(uint32_t pid, pmv_snapshot *snap, char *err, size_t errlen)
 
 void pmv_snapshot_free(pmv_snapshot *snap);
 
+/* Frees what one series owns (and zeroes it). */
+void pmv_series_free(pmv_series *s);
+
 /* Orders snap->series by full name (stable, readable output). */
 void pmv_snapshot_sort_by_name(pmv_snapshot *snap);
 
 /* "exited" (state EXITED: pm_shutdown ran), else "alive" (writer holds its
-   lock) or "crashed" (writer gone while RUNNING). */
+   lock), "exec'd" (the image before an exec(): the process lives on as
+   another program) or "crashed" (writer gone while RUNNING). */
 const char *pmv_snapshot_status(const pmv_snapshot *snap);
 
+/* When a writer that is gone last said it was alive (its heartbeat), else 0. */
+uint64_t pmv_snapshot_last_seen_ns(const pmv_snapshot *snap);
+
 /* Wall-clock nanoseconds the process ran: until end_realtime_ns if it
-   exited cleanly, else until now (a crash leaves no end time). */
+   exited cleanly, until its last heartbeat if it is gone, else until now. */
 uint64_t pmv_snapshot_uptime_ns(const pmv_snapshot *snap);
+
+/* CLOCK_REALTIME now, in nanoseconds. */
+uint64_t pmv_realtime_ns(void);
 
 /* Wall-clock nanoseconds since the process started (0 if in the future). */
 uint64_t pmv_snapshot_age_ns(const pmv_snapshot *snap);
