@@ -28,7 +28,7 @@ ulimit -c 0 2>/dev/null
 cleanup() {
     for p in $writers; do
         kill -KILL "$p" 2>/dev/null
-        rm -f "/dev/shm/perfmon.$p"
+        rm -f "/dev/shm/perfmon.$p" "/dev/shm/perfmon.$p".*  # and its fallback names
     done
     rm -rf "$T"
 }

@@ -66,7 +66,7 @@ int pmv_segment_name_pid(const char *name, uint32_t *pid)
     if (strncmp(name, prefix, sizeof prefix - 1) != 0) return 0;
     const char *p = name + sizeof prefix - 1;
     int64_t v = name_number(&p, UINT32_MAX);
-    if (v < 0) return 0;
+    if (v < 1) return 0;  /* pid 0 is nobody's */
     if (*p == '.') {
         p++;
         int64_t n = name_number(&p, PM_SHM_ALT_NAMES);
