@@ -30,7 +30,7 @@ EXAMPLES    = $(OUT)examples/demo $(OUT)examples/bench_parse
 TEST_SRC    = $(sort $(wildcard tests/test_*.c))
 TEST_BINS   = $(patsubst tests/%.c,$(TB)/%,$(TEST_SRC))
 TEST_TOOLS  = $(TB)/forge_segment $(TB)/writer $(TB)/steady $(TB)/stress $(TB)/segcheck \
-              $(TB)/mistakes $(TB)/execer $(TB)/copies
+              $(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/copies
 HEADERS     = perfmon.h perfmon_shm.h
 
 .PHONY: all test demo bench install uninstall clean stb-check check-headers
@@ -88,8 +88,8 @@ $(TB)/segcheck: tests/tools/segcheck.c $(VIEWER_LIB) $(VIEWER_HDR) perfmon_shm.h
 	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
 
 # mistakes, execer, copies: the writer-side cases the viewer must name
-# (rejected names, exec, two copies of the implementation in one process).
-$(TB)/mistakes $(TB)/execer: $(TB)/%: tests/tools/%.c $(HEADERS)
+# (rejected names, exec, fork children ended by _exit(), two copies of the implementation in one process).
+$(TB)/mistakes $(TB)/execer $(TB)/forker: $(TB)/%: tests/tools/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
@@ -105,7 +105,7 @@ $(TB)/copies: tests/tools/copies_main.c $(TB)/libcopies.so $(HEADERS)
 # With O set, the scripts are told where the binaries are.
 TEST_ENV = $(if $(O),TEST_BIN=$(TB) VIEW=$(VIEWER) WRITER=$(TB)/writer FORGE=$(TB)/forge_segment \
            STEADY=$(TB)/steady STRESS=$(TB)/stress SEGCHECK=$(TB)/segcheck \
-           MISTAKES=$(TB)/mistakes EXECER=$(TB)/execer COPIES=$(TB)/copies \
+           MISTAKES=$(TB)/mistakes EXECER=$(TB)/execer FORKER=$(TB)/forker COPIES=$(TB)/copies \
            DEMO=$(OUT)examples/demo BENCH=$(OUT)examples/bench_parse)
 
 test: all $(TEST_BINS) $(TEST_TOOLS)

@@ -122,9 +122,16 @@
      thread when it exits, with its counts intact (nothing is merged or lost).
      fork(): the child gets a segment of its own, with the parent's series but
      zero counts, created on its first record; nothing is counted twice. A
-     child that ends with _exit() skips atexit: call pm_shutdown() before
-     _exit() so its segment reads as exited (and is removed unless
-     PERFMON_KEEP), not as crashed. exec(): what the old image recorded stays
+     child that ends with _exit() (as forking servers' children do) runs no
+     atexit; the parent's writer finishes its segment instead, within a
+     heartbeat (PERFMON_HEARTBEAT_MS) or at the parent's exit: it reads as
+     exited with its exit status, or as crashed with the killing signal
+     (kept), or, when the program reaped the child before the parent's
+     writer looked, as "ended" (status unseen); then it is removed unless
+     PERFMON_KEEP or a crash. Nothing is reaped: waitid(WNOWAIT) leaves every
+     status to the program. A child whose parent is not instrumented, or
+     gone, reads as crashed: call pm_shutdown() before _exit() there.
+     exec(): what the old image recorded stays
      readable (its segment is flagged EXECED when the new image records).
      Threads beyond PERFMON_MAX_THREADS share one extra slot, updated with
      atomic read-modify-writes: exact, at a few ns more per record.
@@ -834,6 +841,7 @@ PM__SENTINEL static inline int pm_name(char *buf, size_t size, const char *base,
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #if !defined(O_NOFOLLOW) || !defined(LOCK_EX) || !defined(FALLOC_FL_KEEP_SIZE)
@@ -846,6 +854,7 @@ PM__SENTINEL static inline int pm_name(char *buf, size_t size, const char *base,
 #define PM__DEFAULT_HIST_MB      64u
 #define PM__DEFAULT_SLOW_MS      1000.0
 #define PM__DEFAULT_HEARTBEAT_MS 1000u
+#define PM__MAX_CHILDREN 64         /* fork children followed at once; more are gc's */
 #define PM__TIMER_STACK          32
 #define PM__OPEN_FLAGS           (O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC)
 
@@ -892,8 +901,10 @@ static struct {
     char            notes[PM_SHM_CONFIG_ERRORS_MAX]; /* problems found before the segment exists */
     char            execed[PM_SHM_ALT_NAMES + 1][48]; /* earlier images' segments we marked */
     int             nexeced;
+    uint32_t        children[PM__MAX_CHILDREN]; /* fork children whose segments we will finish */
+    int             nchildren;
 } pm__g = { PTHREAD_MUTEX_INITIALIZER, NULL, NULL, NULL, { 0, 0, 0, 0, 0, 0, 0 }, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
-            -1, 0, 0, 0, 0, 0, 0, PM_OK, 0, "", "", "", { "" }, 0 };
+            -1, 0, 0, 0, 0, 0, 0, PM_OK, 0, "", "", "", { "" }, 0, { 0 }, 0 };
 
 static __thread struct { const char *name; pm_id id; uint64_t start; } pm__timer_stack[PM__TIMER_STACK];
 static __thread int pm__timer_depth;
@@ -1543,8 +1554,104 @@ static int pm__map_fd(int fd)
 
 static void pm__copy_registry(const char *old_base, uint32_t n);
 
-/* Renews the heartbeat while the writer runs. Signals are blocked in it
-   (they belong to the program's threads) and it touches nothing else. */
+/* Finishes what a fork child's writer could not: a child that ends with
+   _exit() runs no atexit. Looks at the child's segment(s) without ever
+   blocking and trusts nothing in them but what it checks. Returns 1 when
+   the child needs no more looking at, 0 while it runs. */
+static int pm__finish_child(uint32_t pid)
+{
+    int running = 0;
+    for (unsigned n = 0; n <= PM_SHM_ALT_NAMES; n++) {
+        char name[48];
+        struct stat st;
+        pm_shm_header hd;
+        if (n == 0) snprintf(name, sizeof name, PM_SHM_NAME_PREFIX "%u", (unsigned)pid);
+        else snprintf(name, sizeof name, PM_SHM_NAME_PREFIX "%u.%u", (unsigned)pid, n);
+        int fd = shm_open(name, O_RDWR | PM__OPEN_FLAGS, 0);
+        if (fd < 0) {
+            if (errno == ENOENT && n > 0) break;   /* a child takes the first free name */
+            continue;
+        }
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != geteuid() || st.st_nlink != 1 ||
+            pread(fd, &hd, sizeof hd, 0) != (ssize_t)sizeof hd || memcmp(hd.magic, PM_SHM_MAGIC, 8) != 0 ||
+            hd.version != PM_SHM_VERSION || hd.pid != pid || hd.parent_pid != pm__g.pid ||
+            !(hd.flags & PM_SHM_FLAG_FORK_CHILD) || hd.state != PM_SHM_STATE_RUNNING) {
+            close(fd);                             /* not our child's, or it shut down itself */
+            continue;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) != 0) {  /* its writer lives */
+            close(fd);
+            running = 1;
+            continue;
+        }
+        uint32_t state = 0;                        /* it may have shut down meanwhile */
+        if (pread(fd, &state, sizeof state, offsetof(pm_shm_header, state)) != (ssize_t)sizeof state ||
+            state != PM_SHM_STATE_RUNNING) {
+            close(fd);
+            continue;
+        }
+        siginfo_t si;
+        uint32_t how[2] = { PM_SHM_END_UNSEEN, 0 };
+        memset(&si, 0, sizeof si);
+        if (waitid(P_PID, (id_t)pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0) {
+            if (si.si_pid == 0) {                  /* lock free, yet running: it closed its fds */
+                close(fd);
+                running = 1;
+                continue;
+            }
+            how[0] = si.si_code == CLD_EXITED ? PM_SHM_END_EXIT : PM_SHM_END_SIGNAL;
+            how[1] = (uint32_t)si.si_status;
+        }
+        if (pwrite(fd, how, sizeof how, offsetof(pm_shm_header, end_how)) == (ssize_t)sizeof how &&
+            how[0] == PM_SHM_END_EXIT) {
+            uint64_t now = pm__real_ns();
+            uint32_t exited = PM_SHM_STATE_EXITED;
+            if (pwrite(fd, &now, sizeof now, offsetof(pm_shm_header, end_realtime_ns)) == (ssize_t)sizeof now)
+                (void)!pwrite(fd, &exited, sizeof exited, offsetof(pm_shm_header, state));
+        }
+        /* a crash stays for post-mortem reading; the rest goes like an exit's */
+        if (!pm__g.keep && how[0] != PM_SHM_END_SIGNAL) {
+            char path[64];
+            struct stat now_st;                    /* the name may be a reused pid's by now */
+            snprintf(path, sizeof path, PM_SHM_DIR "%s", name);
+            if (lstat(path, &now_st) == 0 && now_st.st_ino == st.st_ino && now_st.st_dev == st.st_dev)
+                shm_unlink(name);
+        }
+        close(fd);
+    }
+    return !running;
+}
+
+/* Takes the pids fork children left in our header and finishes those that
+   ended. Under pm__g.lock. */
+static void pm__finish_children(pm_shm_header *h)
+{
+    for (unsigned i = 0; i < PM_SHM_CHILD_NOTES; i++) {
+        uint32_t pid = __atomic_exchange_n(&h->children[i], 0u, __ATOMIC_ACQUIRE);
+        if (pid == 0 || pid == pm__g.pid) continue;
+        if (pm__g.nchildren == PM__MAX_CHILDREN) {  /* drop the oldest: gc removes what is left */
+            memmove(pm__g.children, pm__g.children + 1, sizeof pm__g.children - sizeof pm__g.children[0]);
+            pm__g.nchildren--;
+        }
+        pm__g.children[pm__g.nchildren++] = pid;
+    }
+    int kept = 0;
+    for (int i = 0; i < pm__g.nchildren; i++)
+        if (!pm__finish_child(pm__g.children[i])) pm__g.children[kept++] = pm__g.children[i];
+    pm__g.nchildren = kept;
+}
+
+static int pm__children_pending(pm_shm_header *h)
+{
+    if (pm__g.nchildren) return 1;
+    for (unsigned i = 0; i < PM_SHM_CHILD_NOTES; i++)
+        if (__atomic_load_n(&h->children[i], __ATOMIC_RELAXED)) return 1;
+    return 0;
+}
+
+/* Renews the heartbeat while the writer runs, and finishes ended fork
+   children's segments. Signals are blocked in it (they belong to the
+   program's threads). */
 static void *pm__heartbeat_main(void *arg)
 {
     pm_shm_header *h = (pm_shm_header *)arg;
@@ -1552,6 +1659,11 @@ static void *pm__heartbeat_main(void *arg)
     struct timespec nap = { (time_t)(ns / 1000000000u), (long)(ns % 1000000000u) };
     while (!__atomic_load_n(&pm__g.shut, __ATOMIC_ACQUIRE) && __atomic_load_n(&pm__g.hdr, __ATOMIC_ACQUIRE) == h) {
         __atomic_store_n(&h->heartbeat_realtime_ns, pm__real_ns(), __ATOMIC_RELAXED);
+        if (pm__children_pending(h)) {
+            pthread_mutex_lock(&pm__g.lock);
+            if (!pm__g.shut && pm__g.hdr == h) pm__finish_children(h);
+            pthread_mutex_unlock(&pm__g.lock);
+        }
         nanosleep(&nap, NULL);
     }
     return NULL;
@@ -1701,6 +1813,19 @@ static void pm__copy_registry(const char *old_base, uint32_t n)
     ((pm_shm_header *)(void *)pm__base)->series_count = n;
 }
 
+/* In a fork child that made its segment: our pid into a free entry of the
+   parent's header (still mapped), so the parent's writer can finish our
+   segment if we end with _exit(). All taken: gc's job. */
+static void pm__tell_parent(pm_shm_header *parent)
+{
+    for (unsigned i = 0; i < PM_SHM_CHILD_NOTES; i++) {
+        uint32_t expected = 0;
+        if (__atomic_compare_exchange_n(&parent->children[i], &expected, pm__g.pid, 0, __ATOMIC_RELEASE,
+                                        __ATOMIC_RELAXED))
+            return;
+    }
+}
+
 static void pm__atfork_prepare(void) { pthread_mutex_lock(&pm__g.lock); }
 static void pm__atfork_parent(void)  { pthread_mutex_unlock(&pm__g.lock); }
 
@@ -1716,6 +1841,7 @@ static void pm__atfork_child(void)
         if (pm__g.fd >= 0) close(pm__g.fd);  /* else the parent would look alive after it died */
         pm__g.fd = -1;
         pm__g.nexeced = 0;                   /* the parent's to remove, not ours */
+        pm__g.nchildren = 0;                 /* the parent's children are our siblings */
         pthread_setspecific(pm__g.key, NULL);
         __atomic_store_n(&pm__state, PM__UNINIT, __ATOMIC_RELEASE);
     }
@@ -1751,7 +1877,10 @@ static pm_result pm__init_locked(const pm_config *cfg)
         uint32_t parent = pm__g.pid;
         pm_result r = pm__create(pm__g.max_series, pm__g.max_threads, pm__g.arena_size, old->default_slow_ns,
                                  pm__use_tsc, old->ns_per_tick, old->process_name, old_base, parent);
-        if (r == PM_OK) munmap(old_base, old_total);
+        if (r == PM_OK) {
+            pm__tell_parent(old);
+            munmap(old_base, old_total);
+        }
         else pm__g.hdr = NULL;
         pm__g.forked = 0;
         pm__g.result = r;
@@ -1853,6 +1982,7 @@ PM_API void pm_shutdown(void)
     if (!pm__g.shut && !pm__g.forked && pm__g.hdr && PM__LOAD(&pm__state) == PM__ON) {
         pm__g.hdr->end_realtime_ns = pm__real_ns();
         __atomic_store_n(&pm__g.hdr->state, PM_SHM_STATE_EXITED, __ATOMIC_RELEASE);
+        pm__finish_children(pm__g.hdr);    /* those that ended since the last heartbeat */
         if (!pm__g.keep) {
             shm_unlink(pm__g.shm_name);
             for (int i = 0; i < pm__g.nexeced; i++) shm_unlink(pm__g.execed[i]);  /* earlier images' */

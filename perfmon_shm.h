@@ -135,6 +135,18 @@
      stays the same across exec(): a dead segment whose pid is alive with the
      same start ticks belongs to an image that called exec().
      PM_SHM_FLAG_FORK_CHILD marks a fork() child's segment (parent_pid).
+
+   FORK CHILDREN
+     A child that ends with _exit() (every forking server does) runs no
+     atexit handler, so its segment would read as crashed. When a fork child
+     creates its segment it puts its pid in a free entry of the parent's
+     `children` (compare-and-swap 0 -> pid; all full: nobody will look).
+     The parent's writer takes entries (swap -> 0) and, once the child's
+     lock is free, writes end_how/end_code into the child's segment from
+     waitid(WNOWAIT) (which leaves the exit status to the program): an exit
+     sets state EXITED and end_realtime_ns; a signal leaves the segment as
+     a crash; a child the program already reaped is PM_SHM_END_UNSEEN. Then
+     it removes the segment unless PERFMON_KEEP is set or it was a crash.
      `writers` counts copies of the implementation in the process that
      write this segment (a shared library and the executable, say).
 
@@ -158,6 +170,7 @@ extern "C" {
 #define PM_SHM_BYTE_ORDER_MARK  0x01020304u
 #define PM_SHM_NAME_PREFIX      "/perfmon."   /* shm_open name: prefix + decimal pid [+ "." + n] */
 #define PM_SHM_DIR              "/dev/shm"    /* where Linux keeps those objects */
+#define PM_SHM_CHILD_NOTES      12u           /* header.children entries */
 
 #define PM_SHM_HEADER_SIZE      2048u
 #define PM_SHM_SERIES_SIZE      256u
@@ -231,6 +244,14 @@ enum {
     PM_SHM_FLAG_FORK_CHILD = 1u, /* a fork() child's segment; parent_pid says whose */
     PM_SHM_FLAG_EXECED     = 2u, /* the process called exec() since: this is the old image's */
     PM_SHM_FLAG_ALT_NAME   = 4u  /* at perfmon.<pid>.<n>: perfmon.<pid> was taken */
+};
+
+/* header.end_how: set on a fork child's segment by its parent's writer */
+enum {
+    PM_SHM_END_UNKNOWN = 0, /* nobody said (the writer runs, shut down itself, or its parent never looked) */
+    PM_SHM_END_EXIT    = 1, /* exited with status end_code (state is then EXITED) */
+    PM_SHM_END_SIGNAL  = 2, /* killed by signal end_code: a crash */
+    PM_SHM_END_UNSEEN  = 3  /* ended; the program reaped it before its parent's writer saw how */
 };
 
 /* drop_note.reason: why records under a name were dropped */
@@ -308,7 +329,10 @@ typedef struct pm_shm_header {
     uint64_t proc_start_ticks;      /* 552 field 22 of the writer's /proc/self/stat (survives exec) */
     uint64_t drop_log_head;         /* 560 atomic: drop notes handed out; note i is at i % PM_SHM_DROP_NOTES */
     uint64_t heartbeat_interval_ns; /* 568 how often heartbeat_realtime_ns is renewed, 0 never */
-    uint8_t  reserved2[64];         /* 576 */
+    uint32_t children[PM_SHM_CHILD_NOTES]; /* 576 atomic: pids of fork children with a segment, 0 free */
+    uint32_t end_how;               /* 624 PM_SHM_END_*: how a fork child ended, as its parent saw it */
+    uint32_t end_code;              /* 628 exit status (PM_SHM_END_EXIT) or signal (PM_SHM_END_SIGNAL) */
+    uint8_t  reserved2[8];          /* 632 */
     char     config_errors[PM_SHM_CONFIG_ERRORS_MAX]; /* 640 NUL-terminated lines the writer could not parse */
     pm_shm_drop_note drop_log[PM_SHM_DROP_NOTES];    /* 1024 the last names whose records were dropped */
 } pm_shm_header;                    /* 2048 */
@@ -356,6 +380,7 @@ PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, dropped) == 176, "dropped offset");
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, process_name) == 256, "process_name offset");
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, cmdline) == 320, "cmdline offset");
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, dropped_unit_mismatch) == 512, "dropped_unit_mismatch offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, end_how) == 624, "end_how offset");
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, config_errors) == 640, "config_errors offset");
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_header, drop_log) == 1024, "drop_log offset");
 PM_SHM_STATIC_ASSERT(sizeof(pm_shm_drop_note) == 128, "drop note size");

@@ -2,12 +2,14 @@
 # e2e_find.sh - how the viewer finds, classifies and explains a pid's
 # segments: rejected names and configuration errors shown escaped, exec()
 # into another program and into itself again (fallback name perfmon.P.1),
+# fork children that end with _exit() (exit status, crash, reaped unseen),
 # two copies of the implementation in one process read as one, a planted
 # fallback file with someone else's pid ignored, gc of fallback names.
 . "$(dirname "$0")/lib.sh"
 MISTAKES=${MISTAKES:-tests/bin/mistakes}
 EXECER=${EXECER:-tests/bin/execer}
 COPIES=${COPIES:-tests/bin/copies}
+FORKER=${FORKER:-tests/bin/forker}
 V() { timeout 30 "$VIEW" "$@"; }
 series() { jq -r --arg n "$2" ".series[] | select(.full_name == \$n) | .$3" "$1"; }
 esc=$(printf '\033')
@@ -79,6 +81,45 @@ t_check again_list_both "$(grep "^ *$P " "$T/l.out")" \
 stop_writer "$P"
 t_check again_exit_removes_both "$(ls /dev/shm/perfmon."$P"* 2>&1)" \
     '[ ! -e "/dev/shm/perfmon.$P" ] && [ ! -e "/dev/shm/perfmon.$P.1" ]'
+
+# ---- fork children that end with _exit(): the parent's writer says how
+# (within its 1 s heartbeat: wait for the condition, bounded at 30 s)
+wait_for() { # PID JQ: until `export PID` makes the jq filter JQ print true
+    i=0
+    while [ $i -lt 300 ]; do
+        [ "$(V export "$1" 2> /dev/null | jq -r "$2" 2> /dev/null)" = true ] && return 0
+        sleep 0.1
+        i=$((i + 1))
+    done
+    return 1
+}
+for how in "exit 3" kill reaped; do
+    # shellcheck disable=SC2086
+    PERFMON_KEEP=1 bg_start forker "$FORKER" $how
+    F=$BG_PID
+    C=$(sed -n 2p "$BG_OUT")
+    writers="$writers $C"
+    case $how in
+        "exit 3") want='.state == "exited"' ;;
+        kill) want='.exit_signal != null' ;;
+        reaped) want='.state == "ended"' ;;
+    esac
+    t_check "fork_child_${how% *}_started" "no pids: $(cat "$BG_OUT")" '[ -n "$F" ] && [ -n "$C" ]'
+    wait_for "$C" "$want"
+    V export "$C" > "$T/k.json" 2> "$T/v.err"
+    V stats "$C" > "$T/s.out" 2> "$T/v.err"
+    got="$(jq -r '.state, .exit_status, .exit_signal, (.flags | index("fork_child") != null)' "$T/k.json" | tr '\n' ' ')$(series "$T/k.json" child.count value)"
+    head=$(head -n 1 "$T/s.out")
+    case $how in
+        "exit 3") t_check fork_child_exit_reads_exited "$got | $head" \
+                      '[ "$got" = "exited 3 null true 5" ] && echo "$head" | grep -q "exited (exit status 3)"' ;;
+        kill) t_check fork_child_kill_reads_crashed "$got | $head" \
+                      '[ "$got" = "crashed null 9 true 5" ] && echo "$head" | grep -q "crashed (killed by SIGKILL"' ;;
+        reaped) t_check fork_child_reaped_reads_ended "$got | $head" \
+                      '[ "$got" = "ended null null true 5" ] && echo "$head" | grep -q "ended (fork child, exit status not seen"' ;;
+    esac
+    stop_writer "$F"
+done
 
 # ---- two copies of the implementation in one process: one view
 PERFMON_KEEP=1 bg_start copies "$COPIES"

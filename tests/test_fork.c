@@ -277,6 +277,124 @@ static void test_fork_during_first_init(void)
     CHECK_EQ_U64(other, 0);
 }
 
+/* Forks a child that records 5 and ends as told: 'x' _exit(3), 'k'
+   SIGKILL (a crash), 'z' _exit(0). Returns its pid once it has ended,
+   left a zombie (waitid WNOWAIT) so the parent's writer can see how. */
+static pid_t child_that_ends(char how)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        bump(5);
+        if (how == 'k') raise(SIGKILL);
+        _exit(how == 'x' ? 3 : 0);
+    }
+    siginfo_t si;
+    if (c > 0) while (waitid(P_PID, (id_t)c, &si, WEXITED | WNOWAIT) != 0 && errno == EINTR) {}
+    return c;
+}
+
+static uint32_t end_how(long pid)  /* 99: no segment */
+{
+    sr_seg s;
+    uint32_t h = 99;
+    if (sr_open_pid(&s, pid) == 0) {
+        h = s.h->end_how;
+        sr_close(&s);
+    }
+    return h;
+}
+
+/* Children that end with _exit() run no atexit: the parent's writer says
+   how they ended (here at pm_shutdown(); test_underscore_exit_heartbeat
+   checks the heartbeat does it while the parent runs). With PERFMON_KEEP
+   every segment stays, marked. */
+static void test_underscore_exit_children_kept(void)
+{
+    pm_config cfg = { 0 };
+    cfg.keep = 1;
+    CHECK_EQ_I64(pm_init(&cfg), PM_OK);
+    bump(10);
+    pid_t x = child_that_ends('x'), k = child_that_ends('k'), z = fork();
+    CHECK(x > 0 && k > 0 && z >= 0);
+    if (z == 0) {
+        bump(5);
+        _exit(0);
+    }
+    waitpid(z, NULL, 0);                  /* the program reaps it first: how is unseen */
+    pm_shutdown();
+    sr_seg s;
+    CHECK(sr_open_pid(&s, x) == 0);
+    CHECK_EQ_U64(s.h->state, PM_SHM_STATE_EXITED);
+    CHECK_EQ_U64(s.h->end_how, PM_SHM_END_EXIT);
+    CHECK_EQ_U64(s.h->end_code, 3);
+    CHECK(s.h->end_realtime_ns >= s.h->start_realtime_ns);
+    CHECK_EQ_U64(sr_counter(&s, "f.count"), 5);
+    sr_close(&s);
+    CHECK(sr_open_pid(&s, k) == 0);
+    CHECK_EQ_U64(s.h->state, PM_SHM_STATE_RUNNING);  /* reads as crashed */
+    CHECK_EQ_U64(s.h->end_how, PM_SHM_END_SIGNAL);
+    CHECK_EQ_U64(s.h->end_code, SIGKILL);
+    sr_close(&s);
+    CHECK(sr_open_pid(&s, z) == 0);
+    CHECK_EQ_U64(s.h->end_how, PM_SHM_END_UNSEEN);
+    CHECK_EQ_U64(sr_counter(&s, "f.count"), 5);
+    sr_close(&s);
+    int st;
+    CHECK(waitpid(x, &st, 0) == x && WIFEXITED(st) && WEXITSTATUS(st) == 3);  /* status left to us */
+    CHECK(waitpid(k, &st, 0) == k && WIFSIGNALED(st));
+    unlink(seg_path(x));
+    unlink(seg_path(k));
+    unlink(seg_path(z));
+}
+
+/* Without PERFMON_KEEP, an ended child's segment goes like an exited
+   process's; only a crash stays for post-mortem reading. */
+static void test_underscore_exit_children_removed(void)
+{
+    bump(10);
+    pid_t x = child_that_ends('x'), k = child_that_ends('k'), z = fork();
+    CHECK(x > 0 && k > 0 && z >= 0);
+    if (z == 0) {
+        bump(5);
+        _exit(0);
+    }
+    waitpid(z, NULL, 0);
+    CHECK(exists(seg_path(x)) && exists(seg_path(z)));
+    pm_shutdown();
+    CHECK(!exists(seg_path(x)));
+    CHECK(!exists(seg_path(z)));
+    CHECK(exists(seg_path(k)));
+    CHECK_EQ_U64(end_how(k), PM_SHM_END_SIGNAL);
+    waitpid(x, NULL, 0);
+    waitpid(k, NULL, 0);
+    unlink(seg_path(k));
+}
+
+/* While the parent runs, its heartbeat finishes children as they end. */
+static void test_underscore_exit_heartbeat(void)
+{
+#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+    SKIP("no heartbeat thread under this sanitizer (see main)");
+#endif
+    setenv("PERFMON_HEARTBEAT_MS", "20", 1);
+    pm_config cfg = { 0 };
+    cfg.keep = 1;
+    CHECK_EQ_I64(pm_init(&cfg), PM_OK);
+    bump(1);
+    pid_t x = child_that_ends('x');
+    CHECK(x > 0);
+    int i = 0;                            /* a condition, not a time: the harness alarm bounds it */
+    while (end_how(x) != PM_SHM_END_EXIT && i++ < 100000) usleep(1000);
+    CHECK_EQ_U64(end_how(x), PM_SHM_END_EXIT);
+    sr_seg s;
+    CHECK(sr_open_pid(&s, getpid()) == 0);
+    CHECK_EQ_U64(s.h->state, PM_SHM_STATE_RUNNING);  /* the parent goes on */
+    for (unsigned n = 0; n < PM_SHM_CHILD_NOTES; n++) CHECK_EQ_U64(s.h->children[n], 0);  /* taken */
+    sr_close(&s);
+    waitpid(x, NULL, 0);
+    unlink(seg_path(x));
+}
+
 /* After pm_shutdown() a forked child records nothing and creates nothing. */
 static void test_fork_after_shutdown(void)
 {
@@ -364,6 +482,9 @@ int main(int argc, char **argv)
     RUN(test_fork_while_threads_record);
     RUN(test_fork_during_first_init);
     RUN(test_fork_after_shutdown);
+    RUN(test_underscore_exit_children_kept);
+    RUN(test_underscore_exit_children_removed);
+    RUN(test_underscore_exit_heartbeat);
     RUN(test_fork_then_exec);
     return harness_done();
 }

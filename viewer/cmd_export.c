@@ -3,12 +3,14 @@
    The JSON and CSV shapes are a contract other programs parse: keys and
    columns may be added, never renamed or removed.
 
-   JSON: {"pid", "process", "alive", "state", "cmdline", "uptime_s",
+   JSON: {"pid", "process", "alive", "state" (alive|exited|crashed|exec'd|
+          ended), "cmdline", "uptime_s",
           "start_realtime_ns", "end_realtime_ns", "dropped",
           "dropped_reasons": {...}, "flags": [fork_child|execed|alt_name|
           other_pid_namespace], "parent_pid", "writers", "segments",
-          "overflow_threads", "last_heartbeat_realtime_ns",
-          "config_errors": ["..."], "dropped_names": [{"name", "name_len",
+          "overflow_threads", "last_heartbeat_realtime_ns", "exit_status"
+          and "exit_signal" (a fork child's end as its parent saw it, else
+          null), "config_errors": ["..."], "dropped_names": [{"name", "name_len",
           "reason"}], "threads_active", "threads_used", "damaged_series",
           "series": [...]}
    each series: "name" (base name, no labels), "full_name", "labels" {k: v},

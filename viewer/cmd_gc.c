@@ -16,7 +16,7 @@ const char pmv_help_gc[] =
     "\n"
     "Removes the segments in $PERFMON_SHM_DIR (default /dev/shm) whose writer\n"
     "is gone (it no longer holds its lock), printing one line per segment:\n"
-    "  removed /dev/shm/perfmon.123 (pid 123, process foo, exited|crashed|exec'd)\n"
+    "  removed /dev/shm/perfmon.123 (pid 123, process foo, exited|crashed|exec'd|ended)\n"
     "or \"nothing to remove\". Only regular files named perfmon.<pid> (or the\n"
     "fallback perfmon.<pid>.<n>, n = 1..16) with\n"
     "one link and owned by you are touched; a live segment never is. A segment\n"

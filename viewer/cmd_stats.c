@@ -15,7 +15,9 @@ const char pmv_help_stats[] =
     "usage: perfmon-view stats PID [NAME...]\n"
     "\n"
     "Prints a header line about the process (alive, exited, crashed with when\n"
-    "it was last seen, or exec'd), the writer's notes (fork child, copies of\n"
+    "it was last seen, exec'd, or ended: a fork child gone by _exit() whose\n"
+    "exit status the program reaped; a fork child's exit status or killing\n"
+    "signal when its parent saw it), the writer's notes (fork child, copies of\n"
     "perfmon read together, threads through the shared slot), its warnings\n"
     "(settings it could not use, a segment name it could not have), the last\n"
     "names it refused and why, `dropped: \"name\" (reason)` (bytes outside\n"
@@ -106,7 +108,7 @@ static void add_row(pmv_table *t, const pmv_series *s)
 static void print_header(const pmv_snapshot *snap, uint32_t pid, FILE *f)
 {
     char up[32], pname[PM_SHM_PROCESS_MAX], seen[64];
-    pmv_last_seen(snap, seen, sizeof seen);
+    pmv_end_detail(snap, seen, sizeof seen);
     fprintf(f, "%s (pid %u) %s%s%s%s, up %s, %td series, dropped %llu",
             pmv_printable(snap->process[0] ? snap->process : "?", pname, sizeof pname), (unsigned)pid,
             pmv_snapshot_status(snap), seen[0] ? " (" : "", seen, seen[0] ? ")" : "",

@@ -249,12 +249,15 @@ static void put_header(top *T, const pmv_win *wins)
     if (!T->L.ended) { pmv_scr_sgr(S, "1;32"); pmv_scr_put(S, "ALIVE"); }
     else {
         char seen[64];
-        pmv_last_seen(cur, seen, sizeof seen);
+        pmv_end_detail(cur, seen, sizeof seen);
         pmv_scr_sgr(S, "1;31");
-        pmv_scr_put(S, strcmp(st, "crashed") == 0 ? "EXITED (crashed or killed" :
-                       strcmp(st, "exec'd") == 0 ? "EXEC'D (this is the image before exec()" : "EXITED");
-        if (strcmp(st, "exited") != 0)
-            pmv_scr_printf(S, "%s%s)", seen[0] ? ", " : "", seen);
+        const char *what = strcmp(st, "crashed") == 0 ? "EXITED (crashed or killed"
+                         : strcmp(st, "exec'd") == 0 ? "EXEC'D (this is the image before exec()"
+                         : strcmp(st, "ended") == 0 ? "ENDED" : "EXITED";
+        int bare = strchr(what, '(') == NULL;
+        pmv_scr_put(S, what);
+        if (!bare) pmv_scr_printf(S, "%s%s)", seen[0] ? ", " : "", seen);
+        else if (seen[0]) pmv_scr_printf(S, " (%s)", seen);
     }
     pmv_scr_sgr(S, "0");
     pmv_scr_printf(S, "  up %s  %td series  threads %u/%u",

@@ -33,15 +33,25 @@ const char *pmv_drop_reason_key(uint32_t reason)
     }
 }
 
-char *pmv_last_seen(const pmv_snapshot *snap, char *buf, size_t len)
+char *pmv_end_detail(const pmv_snapshot *snap, char *buf, size_t len)
 {
     uint64_t seen = pmv_snapshot_last_seen_ns(snap), now = pmv_realtime_ns();
+    const char *sig = NULL;
+    char how[48] = "";
+    if (snap->end_how == PM_SHM_END_EXIT && snap->state == PM_SHM_STATE_EXITED)
+        snprintf(how, sizeof how, "exit status %u", (unsigned)(snap->end_code & 0xff));
+    else if (snap->end_how == PM_SHM_END_SIGNAL && !snap->alive) {
+        if (snap->end_code >= 1 && snap->end_code < 65) sig = sigabbrev_np((int)snap->end_code);
+        if (sig) snprintf(how, sizeof how, "killed by SIG%s", sig);
+        else snprintf(how, sizeof how, "killed by signal %u", (unsigned)snap->end_code);
+    } else if (snap->end_how == PM_SHM_END_UNSEEN && !snap->alive)
+        snprintf(how, sizeof how, "fork child, exit status not seen");
     buf[0] = '\0';
     if (seen) {
         char age[32];
         pmv_fmt_age(now > seen ? now - seen : 0, age, sizeof age);
-        snprintf(buf, len, "last seen %s ago", age);
-    }
+        snprintf(buf, len, "%s%slast seen %s ago", how, how[0] ? ", " : "", age);
+    } else snprintf(buf, len, "%s", how);
     return buf;
 }
 
@@ -105,6 +115,12 @@ void pmv_json_diagnostics(const pmv_snapshot *snap, FILE *f)
     fputs(", \"segments\": ", f); json_u64(f, snap->copies ? snap->copies : 1);
     fputs(", \"overflow_threads\": ", f); json_u64(f, snap->overflow_threads);
     fputs(", \"last_heartbeat_realtime_ns\": ", f); json_u64(f, snap->heartbeat_realtime_ns);
+    fputs(", \"exit_status\": ", f);
+    if (snap->end_how == PM_SHM_END_EXIT && snap->state == PM_SHM_STATE_EXITED) json_u64(f, snap->end_code & 0xff);
+    else fputs("null", f);
+    fputs(", \"exit_signal\": ", f);
+    if (snap->end_how == PM_SHM_END_SIGNAL && !snap->alive) json_u64(f, snap->end_code);
+    else fputs("null", f);
     fputs(", \"config_errors\": [", f);
     n = 0;
     char line[PM_SHM_CONFIG_ERRORS_MAX];

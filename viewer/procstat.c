@@ -197,11 +197,12 @@ uint64_t pmv_proc_start_ticks(int pid)
     const char *p = strrchr(buf, ')');
     if (!p) return 0;
     p++;
-    for (int field = 2; field < 22; field++) {
+    while (*p == ' ') p++;
+    if (*p == 'Z' || *p == 'X') return 0;   /* a zombie is no process: it cannot have exec'd */
+    for (int field = 3; field < 22; field++) {   /* p at field 3: skip to field 22 */
+        while (*p && *p != ' ') p++;
         while (*p == ' ') p++;
         if (!*p) return 0;
-        if (field == 21) break;
-        while (*p && *p != ' ') p++;
     }
     while (*p == ' ') p++;
     if (*p < '0' || *p > '9') return 0;

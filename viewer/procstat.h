@@ -35,7 +35,7 @@ int pmv_proc_sample(int pid, pmv_proc *out);
 
 /* Field 22 of /proc/PID/stat, the process's start time in clock ticks
    since boot (it tells a reused pid from the one a segment names, and
-   stays the same across exec()); 0 if unknown. */
+   stays the same across exec()); 0 if unknown or a zombie. */
 uint64_t pmv_proc_start_ticks(int pid);
 
 /* Samples /proc/stat and /proc/meminfo. */

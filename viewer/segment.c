@@ -510,6 +510,9 @@ static int copy_segment(const unsigned char *map, uint64_t size, pmv_snapshot *s
     snap->pid_ns_ino = h.pid_ns_ino;
     snap->proc_start_ticks = h.proc_start_ticks;
     snap->overflow_threads = load64(map + offsetof(pm_shm_header, overflow_threads));
+    snap->end_how = load32_acq(map + offsetof(pm_shm_header, end_how));
+    snap->end_code = load32_acq(map + offsetof(pm_shm_header, end_code));
+    if (snap->end_how > PM_SHM_END_UNSEEN) snap->end_how = PM_SHM_END_UNKNOWN;
     memcpy(snap->config_errors, h.config_errors, sizeof snap->config_errors);
     snap->config_errors[sizeof snap->config_errors - 1] = '\0';
     copy_drop_log(map, snap);
@@ -662,7 +665,9 @@ const char *pmv_snapshot_status(const pmv_snapshot *snap)
        even if the process lingers (or is still closing its descriptor) */
     if (snap->state == PM_SHM_STATE_EXITED) return "exited";
     if (snap->alive) return "alive";
-    return snap->execed || (snap->flags & PM_SHM_FLAG_EXECED) ? "exec'd" : "crashed";
+    if (snap->execed || (snap->flags & PM_SHM_FLAG_EXECED)) return "exec'd";
+    /* a fork child that ended with _exit(), its status reaped by the program */
+    return snap->end_how == PM_SHM_END_UNSEEN ? "ended" : "crashed";
 }
 
 uint64_t pmv_snapshot_last_seen_ns(const pmv_snapshot *snap)

@@ -82,6 +82,7 @@ typedef struct pmv_snapshot {
     uint64_t heartbeat_realtime_ns, heartbeat_interval_ns;
     uint64_t pid_ns_dev, pid_ns_ino, proc_start_ticks;
     uint64_t overflow_threads;  /* threads that recorded through the shared slot */
+    uint32_t end_how, end_code; /* PM_SHM_END_*, as a fork child's parent saw it (untrusted) */
     char config_errors[PM_SHM_CONFIG_ERRORS_MAX]; /* raw bytes, NUL-terminated */
     pmv_drop_note drops[PM_SHM_DROP_NOTES];       /* oldest first */
     uint32_t ndrops;
