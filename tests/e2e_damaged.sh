@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 mkdir "$T/shm"
-V() { PERFMON_SHM_DIR="$T/shm" timeout 10 "$VIEW" "$@"; }
+V() { PERFMON_SHM_DIR="$T/shm" timeout 30 "$VIEW" "$@"; }
 forge() { "$FORGE" --dir "$T/shm" "$@" > "$T/forge.out" 2> "$T/forge.err"; }
 series() { jq -r --arg n "$2" ".series[] | select(.full_name == \$n) | .$3" "$1"; }
 

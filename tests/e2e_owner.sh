@@ -13,11 +13,11 @@ chmod 711 "$T"
 mkdir -m 755 "$T/shm"
 VIEW_ABS=$(cd "$(dirname "$VIEW")" && pwd)/$(basename "$VIEW")
 forge() { "$FORGE" --dir "$T/shm" --pid "$1" > /dev/null 2> "$T/forge.err"; }
-as_nobody() { PERFMON_SHM_DIR="$T/shm" timeout 10 setpriv --reuid=65534 --regid=65534 --clear-groups "$VIEW_ABS" "$@"; }
+as_nobody() { PERFMON_SHM_DIR="$T/shm" timeout 30 setpriv --reuid=65534 --regid=65534 --clear-groups "$VIEW_ABS" "$@"; }
 
 forge 60001
 chown 65534:65534 "$T/shm/perfmon.60001"
-PERFMON_SHM_DIR="$T/shm" timeout 10 "$VIEW" export 60001 > "$T/o.json" 2> "$T/o.err"
+PERFMON_SHM_DIR="$T/shm" timeout 30 "$VIEW" export 60001 > "$T/o.json" 2> "$T/o.err"
 rc=$?
 t_check root_reads_and_is_told_whose "rc=$rc: $(cat "$T/o.err")" \
     '[ $rc = 0 ] && grep -q "belongs to uid 65534" "$T/o.err" && [ "$(jq -r .pid "$T/o.json")" = 60001 ]'
