@@ -427,6 +427,7 @@ PM_API extern uint64_t       pm__arena_room;   /* h - pm__arena_lo < pm__arena_r
 
 PM_API pm_id    pm__resolve(pm_id *site, const char *name, pm_kind kind, pm_unit unit);
 PM_API uint64_t pm__hist_attach(pm_shm_cell *c, uint64_t seen);
+PM_API void     pm__observe_unattached(pm_shm_cell *c, uint64_t v, int err, uint64_t slow_ns, uint64_t hoff);
 PM_API void     pm__drop_hist(void);
 PM_API void     pm__drop_id(pm_id id);
 PM_API uint64_t pm__clock_fallback(void);
@@ -511,19 +512,10 @@ static inline void pm__gauge(pm_id *site, const char *name, pm_id id, int64_t v,
     pm__gauge_slow(site, name, id, v, add);
 }
 
-/* Timer or distribution value into this thread's cell, inside its seqlock.
-   The histogram offset is read from shared memory, so it is used only when
-   it lies in the arena as this process laid it out (one compare, which also
-   rejects 0, "none yet", and PM_SHM_HIST_NONE). */
-static inline void pm__observe_row(pm_shm_cell *row, pm_id id, unsigned kind, uint64_t v, int err, uint64_t slow_ns)
+/* A value into a cell, inside its seqlock; bucket is its histogram bucket,
+   or NULL when the cell has no histogram. */
+static inline void pm__cell_update(pm_shm_cell *c, uint64_t v, int err, uint64_t slow_ns, uint64_t *bucket)
 {
-    pm_shm_cell *c = pm__cell(row, id, kind);
-    uint64_t hoff = PM__LOAD(&c->hist_off);
-    int has_hist = hoff - pm__arena_lo < pm__arena_room;
-    if (PM__UNLIKELY(!has_hist)) {
-        hoff = pm__hist_attach(c, hoff);
-        has_hist = hoff != PM_SHM_HIST_NONE;
-    }
     uint64_t seq = PM__LOAD(&c->seq);
     PM__STORE(&c->seq, seq + 1u);
     __atomic_thread_fence(__ATOMIC_RELEASE);
@@ -534,12 +526,24 @@ static inline void pm__observe_row(pm_shm_cell *row, pm_id id, unsigned kind, ui
     if (n == 0 || v > PM__LOAD(&c->max)) PM__STORE(&c->max, v);
     if (err) PM__STORE(&c->errors, PM__LOAD(&c->errors) + 1u);
     if (v >= slow_ns) PM__STORE(&c->slow, PM__LOAD(&c->slow) + 1u);
-    if (PM__LIKELY(has_hist)) {
-        uint64_t *b = (uint64_t *)(void *)(pm__base + hoff) + pm_shm_hist_index(v);
-        PM__STORE(b, PM__LOAD(b) + 1u);
-    }
+    if (bucket) PM__STORE(bucket, PM__LOAD(bucket) + 1u);
     __atomic_store_n(&c->seq, seq + 2u, __ATOMIC_RELEASE);
-    if (PM__UNLIKELY(!has_hist)) pm__drop_hist();
+}
+
+/* Timer or distribution value into this thread's cell. The histogram
+   offset is read from shared memory, so it is used only when it lies in
+   the arena as this process laid it out (one compare, which also rejects
+   0, "none yet", and PM_SHM_HIST_NONE); anything else, the cell's first
+   record included, goes out of line. */
+static inline void pm__observe_row(pm_shm_cell *row, pm_id id, unsigned kind, uint64_t v, int err, uint64_t slow_ns)
+{
+    pm_shm_cell *c = pm__cell(row, id, kind);
+    uint64_t hoff = PM__LOAD(&c->hist_off);
+    if (PM__UNLIKELY(hoff - pm__arena_lo >= pm__arena_room)) {
+        pm__observe_unattached(c, v, err, slow_ns, hoff);
+        return;
+    }
+    pm__cell_update(c, v, err, slow_ns, (uint64_t *)(void *)(pm__base + hoff) + pm_shm_hist_index(v));
 }
 
 static inline void pm__observe(pm_id *site, const char *name, pm_kind kind, pm_unit unit,
@@ -1103,6 +1107,19 @@ static void pm__drop(int why)
 }
 
 PM_API void pm__drop_id(pm_id id) { pm__drop((int)(id - PM__ID_DROP_BASE)); }
+
+/* pm__observe_row's other path: the cell has no histogram yet (or its
+   offset is not one we handed out): attach one, or record without. */
+PM_API void pm__observe_unattached(pm_shm_cell *c, uint64_t v, int err, uint64_t slow_ns, uint64_t hoff)
+{
+    hoff = pm__hist_attach(c, hoff);
+    if (hoff == PM_SHM_HIST_NONE) {
+        pm__cell_update(c, v, err, slow_ns, NULL);
+        pm__drop_hist();
+        return;
+    }
+    pm__cell_update(c, v, err, slow_ns, (uint64_t *)(void *)(pm__base + hoff) + pm_shm_hist_index(v));
+}
 
 PM_API void pm__drop_hist(void)
 {
