@@ -187,6 +187,28 @@ vp=$(viewer_pid term)
 [ -n "$vp" ] && kill -TERM "$vp"
 t_check sigterm_restores_terminal "viewer pid '$vp': $(shown term)" '[ -n "$vp" ] && clean_exit term'
 
+# ---- any terminal size works and quits, down to 1x1 (a full screen once
+# made the padding loop forever: 100% CPU, q and signals ignored)
+for size in 1x1 20x2 40x5 60x6; do
+    w=${size%x*}
+    h=${size#*x}
+    TM new-session -d -s "tiny$w" -x "$w" -y "$h" \
+        "env -u NO_COLOR $VIEW $DPID -i 0.1; echo __RC=\$?; exec sleep 600"
+    i=0
+    vp=""
+    while [ -z "$vp" ] && [ $i -lt 200 ]; do vp=$(viewer_pid "tiny$w"); [ -z "$vp" ] && sleep 0.1; i=$((i + 1)); done
+    j=0  # a few frames drawn (its CPU time moves), then q
+    while [ -n "$vp" ] && [ $j -lt 10 ]; do sleep 0.1; j=$((j + 1)); done
+    TM send-keys -t "tiny$w" q
+    i=0
+    while [ -n "$vp" ] && kill -0 "$vp" 2> /dev/null && [ $i -lt 200 ]; do sleep 0.1; i=$((i + 1)); done
+    TM resize-window -t "tiny$w" -x 80 -y 10
+    rc=$(TM capture-pane -p -S -50 -t "tiny$w" | grep -o "__RC=[0-9]*" | tail -n 1)
+    t_check "tiny_terminal_${size}_quits" "viewer '$vp' still running: $(kill -0 "$vp" 2>&1 && echo yes); $rc" \
+        '[ -n "$vp" ] && ! kill -0 "$vp" 2> /dev/null && [ "$rc" = "__RC=0" ]'
+    [ -n "$vp" ] && kill -KILL "$vp" 2> /dev/null
+done
+
 # ---- the target exits: the view stays, marked EXITED, with final values
 session ex "$VIEW" "$DPID" -i 0.3
 wait_for ex "http.request" 200

@@ -61,6 +61,7 @@ void pmv_scr_printf(pmv_screen *s, const char *fmt, ...)
 
 void pmv_scr_pad_to(pmv_screen *s, int c)
 {
+    if (s->rows > 0 && s->lines >= s->rows) return;  /* below the screen: put() writes nothing */
     while (s->col < c && (s->width <= 0 || s->col < s->width)) pmv_scr_put(s, " ");
 }
 
