@@ -36,7 +36,20 @@ else
     timeout 30 "$VIEW" export "$WPID" -o "$T/out.json" > "$T/stdout" 2> "$T/view.err"
     rc=$?
     v=$(series "$T/out.json" writer.count value)
-    t_check export_to_file "rc=$rc value=$v stdout=$(wc -c < "$T/stdout")" '[ $rc = 0 ] && [ "$v" = 8000000 ] && [ ! -s "$T/stdout" ] && [ ! -e "$T/out.json.tmp" ]'
+    t_check export_to_file "rc=$rc value=$v stdout=$(wc -c < "$T/stdout")" '[ $rc = 0 ] && [ "$v" = 8000000 ] && [ ! -s "$T/stdout" ] && [ -z "$(ls "$T" | grep "^out\.json\.")" ]'
+    # a temporary name somebody planted (another user's file, a symlink) is
+    # never written through or renamed onto the output: the output is ours
+    printf planted > "$T/own.json.tmp"
+    chown 65534 "$T/own.json.tmp" 2> /dev/null
+    chmod 666 "$T/own.json.tmp"
+    ln -s "$T/victim" "$T/sym.json.tmp"
+    timeout 30 "$VIEW" export "$WPID" -o "$T/own.json" 2> "$T/view.err"
+    rc1=$?
+    timeout 30 "$VIEW" export "$WPID" -o "$T/sym.json" 2>> "$T/view.err"
+    rc2=$?
+    got="$rc1 $rc2 $(stat -c %u "$T/own.json") $(cat "$T/own.json.tmp") $([ -e "$T/victim" ] && echo victim-written) $([ -L "$T/sym.json" ] && echo symlink)"
+    t_check export_ignores_planted_tmp "$got; $(cat "$T/view.err")" \
+        '[ "$got" = "0 0 $(id -u) planted  " ] && [ "$(series "$T/sym.json" writer.count value)" = 8000000 ]'
     timeout 30 "$VIEW" stats "$WPID" > "$T/stats.out" 2> "$T/view.err"
     rc=$?
     t_check stats_runs "rc=$rc: $(cat "$T/view.err")" '[ $rc = 0 ] && grep -q "pid $WPID" "$T/stats.out" && grep -q "^writer.count  *counter  *8.00M" "$T/stats.out"'

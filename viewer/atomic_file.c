@@ -1,23 +1,32 @@
-/* atomic_file.c - write PATH.tmp, then rename it onto PATH */
+/* atomic_file.c - write a fresh temporary file beside PATH, then rename it
+   onto PATH */
 #include "atomic_file.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 FILE *pmv_atomic_open(pmv_atomic_file *af, const char *path, char *err, size_t errlen)
 {
-    size_t n = strlen(path) + 5;
+    size_t n = strlen(path) + 8;
     af->path = path;
     af->tmp = malloc(n);
     if (!af->tmp) abort();
-    snprintf(af->tmp, n, "%s.tmp", path);
-    int fd = open(af->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0666);
+    snprintf(af->tmp, n, "%s.XXXXXX", path);
+    /* a name nobody has yet, created exclusively (0600): a file or symlink
+       planted at a name we could guess is never reused */
+    int fd = mkostemp(af->tmp, O_CLOEXEC);
+    if (fd >= 0) {
+        mode_t um = umask(0);  /* the mode an ordinary create would give */
+        umask(um);
+        (void)fchmod(fd, 0666 & ~um);  /* failing leaves 0600: still ours alone */
+    }
     af->f = fd >= 0 ? fdopen(fd, "w") : NULL;
     if (!af->f) {
-        snprintf(err, errlen, "%s: %s", af->tmp, strerror(errno));
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
         if (fd >= 0) { close(fd); unlink(af->tmp); }
         free(af->tmp);
         af->tmp = NULL;

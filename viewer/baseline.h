@@ -43,7 +43,7 @@ typedef struct pmv_baseline {
    Bad values are skipped, never trusted. Thread safety: reentrant. */
 int pmv_baseline_read(const char *path, pmv_baseline *bl, char *err, size_t errlen);
 
-/* Writes bl atomically (FILE.tmp, then rename). */
+/* Writes bl atomically (a new FILE.XXXXXX, then rename). */
 int pmv_baseline_write(const char *path, const pmv_baseline *bl, char *err, size_t errlen);
 
 void pmv_baseline_free(pmv_baseline *bl);

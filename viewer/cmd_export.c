@@ -46,7 +46,7 @@ const char pmv_help_export[] =
     "\n"
     "Writes every series of the process in a machine-readable form.\n"
     "  --format json|csv   output format (default json)\n"
-    "  -o, --output FILE   write to FILE atomically (FILE.tmp, then rename);\n"
+    "  -o, --output FILE   write to FILE atomically (a new FILE.XXXXXX, then rename);\n"
     "                      default standard output\n"
     "\n"
     "JSON: {\"pid\", \"process\", \"alive\", \"state\", \"dropped\", \"dropped_reasons\",\n"
