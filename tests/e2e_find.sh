@@ -94,8 +94,11 @@ wait_for() { # PID JQ: until `export PID` makes the jq filter JQ print true
     return 1
 }
 for how in "exit 3" kill reaped; do
+    # reaped: no heartbeat, so only the parent's exit looks, after the reap
+    hb=1000
+    [ "$how" = reaped ] && hb=0
     # shellcheck disable=SC2086
-    PERFMON_KEEP=1 bg_start forker "$FORKER" $how
+    PERFMON_HEARTBEAT_MS=$hb PERFMON_KEEP=1 bg_start forker "$FORKER" $how
     F=$BG_PID
     C=$(sed -n 2p "$BG_OUT")
     writers="$writers $C"
@@ -105,6 +108,7 @@ for how in "exit 3" kill reaped; do
         reaped) want='.state == "ended"' ;;
     esac
     t_check "fork_child_${how% *}_started" "no pids: $(cat "$BG_OUT")" '[ -n "$F" ] && [ -n "$C" ]'
+    [ "$how" = reaped ] && stop_writer "$F"
     wait_for "$C" "$want"
     V export "$C" > "$T/k.json" 2> "$T/v.err"
     V stats "$C" > "$T/s.out" 2> "$T/v.err"

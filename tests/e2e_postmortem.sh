@@ -29,7 +29,21 @@ rc=$?
 t_check keep_stats_says_exited "rc=$rc: $(head -n 1 "$T/s.out")" '[ $rc = 0 ] && head -n 1 "$T/s.out" | grep -q exited'
 V gc > "$T/gc.out" 2> "$T/v.err"
 rc=$?
+t_check gc_keeps_exited "rc=$rc, $(cat "$T/gc.out" "$T/v.err")" '[ $rc = 0 ] && [ -e "$T/shm/perfmon.$WPID" ] && grep -q "nothing to remove" "$T/gc.out"'
+V gc --exited --pid $((WPID + 1)) > "$T/gc.out" 2> "$T/v.err"
+t_check gc_pid_filter "$(cat "$T/gc.out" "$T/v.err")" '[ -e "$T/shm/perfmon.$WPID" ] && grep -q "nothing to remove" "$T/gc.out"'
+V gc --exited --older-than 1h > "$T/gc.out" 2> "$T/v.err"
+t_check gc_older_than_filter "$(cat "$T/gc.out" "$T/v.err")" '[ -e "$T/shm/perfmon.$WPID" ] && grep -q "nothing to remove" "$T/gc.out"'
+V gc --exited --pid "$WPID" --older-than=0 > "$T/gc.out" 2> "$T/v.err"
+rc=$?
 t_check gc_removes_exited "rc=$rc, $(cat "$T/gc.out" "$T/v.err")" '[ $rc = 0 ] && [ ! -e "$T/shm/perfmon.$WPID" ] && grep -q "perfmon.$WPID" "$T/gc.out"'
+for bad in "--older-than" "--older-than -5" "--older-than 3x" "--pid 0" "--pid abc" "--frobnicate"; do
+    # shellcheck disable=SC2086
+    V gc $bad > "$T/gc.out" 2> "$T/v.err"
+    rc=$?
+    t_check "gc_usage_error_$(echo "$bad" | tr -c 'a-z0-9\n' _)" "rc=$rc: $(cat "$T/v.err")" \
+        '[ $rc = 2 ] && [ "$(wc -l < "$T/v.err")" -le 2 ] && grep -q "^perfmon-view: gc: " "$T/v.err"'
+done
 
 # ---- normal exit without PERFMON_KEEP: removed
 run_writer --threads 2 --iters 1000 --mode count --then exit
@@ -85,8 +99,27 @@ else
     got=$(jq -r '.alive, .state' "$T/w.json" 2>/dev/null | tr '\n' ' ')
     t_check live_reads_alive "alive state = $got" '[ "$got" = "true alive " ]'
     stop_writer "$WPID"
-    V gc > "$T/gc.out" 2> "$T/v.err"
+    V gc --exited > "$T/gc.out" 2> "$T/v.err"
     t_check gc_after_writer_ends "$(cat "$T/gc.out")" '[ ! -e "$T/shm/perfmon.$WPID" ]'
 fi
+
+# ---- gc holds a dead segment's lock from its check to the unlink, so a
+# writer reusing the pid (which must lock the file to replace it) cannot
+# swap in a live segment that gc then removes. The test hook pauses gc
+# inside its check; the lock must be taken then.
+run_writer --threads 1 --iters 10 --mode count --then kill
+mv "/dev/shm/perfmon.$WPID" "$T/shm/" 2> /dev/null
+PERFMON_SHM_DIR="$T/shm" PERFMON_VIEW_TEST_PAUSE_MS=5000 timeout 30 "$VIEW" gc > "$T/gc.out" 2> "$T/v.err" &
+gcpid=$!
+held=0
+i=0
+while kill -0 "$gcpid" 2> /dev/null && [ $i -lt 600 ]; do
+    if ! flock -n -x "$T/shm/perfmon.$WPID" true 2> /dev/null && [ -e "$T/shm/perfmon.$WPID" ]; then held=1; break; fi
+    sleep 0.05
+    i=$((i + 1))
+done
+wait "$gcpid"
+t_check gc_holds_lock_until_unlink "held=$held: $(cat "$T/gc.out" "$T/v.err")" \
+    '[ $held = 1 ] && [ ! -e "$T/shm/perfmon.$WPID" ]'
 
 t_done

@@ -305,11 +305,13 @@ static uint32_t end_how(long pid)  /* 99: no segment */
 }
 
 /* Children that end with _exit() run no atexit: the parent's writer says
-   how they ended (here at pm_shutdown(); test_underscore_exit_heartbeat
-   checks the heartbeat does it while the parent runs). With PERFMON_KEEP
+   how they ended (here at pm_shutdown(), the heartbeat off so nothing looks
+   earlier; test_underscore_exit_heartbeat checks the heartbeat does it
+   while the parent runs). With PERFMON_KEEP
    every segment stays, marked. */
 static void test_underscore_exit_children_kept(void)
 {
+    setenv("PERFMON_HEARTBEAT_MS", "0", 1);  /* else a beat may see z before waitpid() reaps it */
     pm_config cfg = { 0 };
     cfg.keep = 1;
     CHECK_EQ_I64(pm_init(&cfg), PM_OK);
@@ -351,6 +353,7 @@ static void test_underscore_exit_children_kept(void)
    process's; only a crash stays for post-mortem reading. */
 static void test_underscore_exit_children_removed(void)
 {
+    setenv("PERFMON_HEARTBEAT_MS", "0", 1);  /* only pm_shutdown() finishes them here */
     bump(10);
     pid_t x = child_that_ends('x'), k = child_that_ends('k'), z = fork();
     CHECK(x > 0 && k > 0 && z >= 0);

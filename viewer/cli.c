@@ -50,6 +50,23 @@ int pmv_parse_pid(const char *s, uint32_t *pid)
     return 1;
 }
 
+int pmv_parse_duration(const char *s, double *seconds)
+{
+    static const struct { const char *unit; double s; } units[] = {
+        { "", 1 }, { "s", 1 }, { "m", 60 }, { "h", 3600 }, { "d", 86400 },
+    };
+    char *end;
+    if (!s || !*s || *s == '-' || *s == '+' || *s == ' ') return 0;
+    double v = strtod(s, &end);
+    if (end == s || !(v >= 0) || v > 1e9) return 0;
+    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++)
+        if (strcmp(end, units[i].unit) == 0) {
+            *seconds = v * units[i].s;
+            return 1;
+        }
+    return 0;
+}
+
 int pmv_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;

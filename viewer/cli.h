@@ -22,6 +22,9 @@ int pmv_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int pmv_parse_pid(const char *s, uint32_t *pid);
 
 /* 1 if arg is -h or --help. */
+/* "90", "90s", "15m", "2h", "7d" (fractions ok) into seconds; 1 if valid. */
+int pmv_parse_duration(const char *s, double *seconds);
+
 int pmv_is_help(const char *arg);
 
 /* 1 if stdout should get bold/escape sequences: a tty, NO_COLOR unset,
