@@ -137,6 +137,16 @@ else
     t_fail stops_after_target_exit "steady did not start"
 fi
 
+# ---- a target that exited before watch started: one window, its whole run
+# (window_s was 0 while rate was count over the run)
+PERFMON_KEEP=1 run_writer --threads 1 --iters 1000 --mode count --then exit
+timeout 30 "$VIEW" watch "$WPID" --format json > "$T/x.json" 2> "$T/x.err"
+rc=$?
+got=$(jq -r '[.window_s, (.series[] | select(.name == "writer.count") | .rate, .count)] | @tsv' "$T/x.json" 2> /dev/null)
+t_check exited_window_is_whole_run "rc=$rc: $got $(cat "$T/x.err")" \
+    '[ $rc = 0 ] && [ "$(wc -l < "$T/x.json")" = 1 ] && echo "$got" | awk -F"\t" "{ exit !(\$1 > 0 && \$3 == 1000 && \$2 * \$1 > 990 && \$2 * \$1 < 1010) }"'
+rm -f "/dev/shm/perfmon.$WPID"
+
 # ---- usage errors
 "$VIEW" watch > /dev/null 2>&1; r1=$?
 "$VIEW" watch 1 --format xml > /dev/null 2>&1; r2=$?

@@ -29,7 +29,8 @@ const char pmv_help_watch[] =
     "  {\"time\":..,\"pid\":..,\"process\":..,\"status\":..,\"window_s\":..,\n"
     "   \"series\":[{\"name\":..,\"kind\":..,\"unit\":..,\"count\":..,\"rate\":..,...}]}\n"
     "\n"
-    "time is Unix seconds at the end of the window; window_s its length;\n"
+    "time is Unix seconds at the end of the window; window_s its length (for\n"
+    "a target that had exited before watch started: its whole run);\n"
     "count, errors, slow and sum are the window's increases; rate = count /\n"
     "window_s; mean, p50..p99 and max are over the window (from histogram\n"
     "differences), in ns for timers and in the series' unit otherwise;\n"
@@ -129,12 +130,11 @@ static void figures(FILE *f, const pmv_win *w, int json)
     }
 }
 
-static void emit(FILE *f, const pmv_live *L, const pmv_win *wins, const char **names, int json)
+static void emit(FILE *f, const pmv_live *L, const pmv_win *wins, const char **names, int json, double ws)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     double t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
-    double ws = pmv_live_window_s(L);
     if (json) {
         fprintf(f, "{\"time\":%.3f,\"pid\":%u,\"process\":", t, (unsigned)L->pid);
         json_str(f, L->cur.process);
@@ -268,9 +268,13 @@ int pmv_cmd_watch(int argc, char **argv)
             break;
         }
         if (was_ended && n > 0) break;  /* its last line is out */
-        pmv_windows(L.have_prev ? &L.prev : NULL, &L.cur, pmv_live_window_s(&L), &wins);
+        /* no earlier snapshot (the target had already exited): the one
+           window there is runs from its start, and says so */
+        double ws = L.have_prev ? pmv_live_window_s(&L) : (double)pmv_snapshot_uptime_ns(&L.cur) / 1e9;
+        if (L.have_prev) pmv_windows(&L.prev, &L.cur, ws, &wins);
+        else pmv_windows_total(&L.cur, &wins);
         if (arrlen(wins) > 1) qsort(wins, (size_t)arrlen(wins), sizeof *wins, cmp_win_name);
-        emit(stdout, &L, wins, names, json);
+        emit(stdout, &L, wins, names, json, ws);
         if (ferror(stdout)) break; /* reader went away */
         if (L.ended) break;
     }
