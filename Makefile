@@ -15,8 +15,10 @@ PREFIX  ?= /usr/local
 STB_INC ?= /usr/include/stb
 OPT     ?= -O2 -g
 WARN     = -Wall -Wextra -Wpedantic -Wshadow
+# What the build needs lives in PM_CFLAGS; CPPFLAGS, CFLAGS and LDFLAGS are
+# the user's (make CFLAGS=-O3 adds to it, after OPT, so it wins).
 CFLAGS  ?=
-CFLAGS  += -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. $(EXTRA_CFLAGS)
+PM_CFLAGS = -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS   = -pthread -lm
 
@@ -33,7 +35,7 @@ TEST_TOOLS  = $(TB)/forge_segment $(TB)/writer $(TB)/steady $(TB)/stress $(TB)/s
               $(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/copies
 HEADERS     = perfmon.h perfmon_shm.h
 
-.PHONY: all test demo bench install uninstall clean stb-check check-headers
+.PHONY: all test demo bench install uninstall clean stb-check
 
 all: $(VIEWER) $(EXAMPLES)
 
@@ -43,64 +45,64 @@ stb-check:
 
 $(VIEWER): $(VIEWER_SRC) $(VIEWER_HDR) perfmon_shm.h | stb-check
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $(VIEWER_SRC) -lm
+	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $(VIEWER_SRC) -lm
 
 $(OUT)examples/%: examples/%.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(TB)/%: tests/%.c tests/harness.h $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 # Tests named tests/test_viewer_*.c exercise viewer modules: they link every
 # viewer source but main.c (stb_ds included).
 VIEWER_LIB  = $(filter-out viewer/main.c,$(VIEWER_SRC))
 $(TB)/test_viewer_%: tests/test_viewer_%.c tests/harness.h $(VIEWER_LIB) $(VIEWER_HDR) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
+	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
 
 $(TB)/test_mannwhitney: tests/test_mannwhitney.c tests/harness.h viewer/mannwhitney.c viewer/mannwhitney.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ tests/test_mannwhitney.c viewer/mannwhitney.c $(LDLIBS)
+	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ tests/test_mannwhitney.c viewer/mannwhitney.c $(LDLIBS)
 
 $(TB)/forge_segment: tests/forge/forge_segment.c perfmon_shm.h
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(TB)/writer: tests/tools/writer.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(TB)/steady: tests/tools/steady.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 # stress: 8-thread load that publishes its completed operations (tests of
 # kills and readers, soak); segcheck: a separate-process reader built on the
 # viewer's own parser, checking invariants snapshot after snapshot.
 $(TB)/stress: tests/tools/stress.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(TB)/segcheck: tests/tools/segcheck.c $(VIEWER_LIB) $(VIEWER_HDR) perfmon_shm.h | stb-check
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
+	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
 
 # mistakes, execer, copies: the writer-side cases the viewer must name
 # (rejected names, exec, fork children ended by _exit(), two copies of the implementation in one process).
 $(TB)/mistakes $(TB)/execer $(TB)/forker: $(TB)/%: tests/tools/%.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 # copies: an executable and a shared library built with hidden visibility,
 # each with its own PERFMON_IMPLEMENTATION.
 $(TB)/libcopies.so: tests/tools/copies_lib.c $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -fPIC -fvisibility=hidden -shared $(LDFLAGS) -o $@ $< $(LDLIBS)
+	$(CC) $(PM_CFLAGS) -fPIC -fvisibility=hidden -shared $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(TB)/copies: tests/tools/copies_main.c $(TB)/libcopies.so $(HEADERS)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< -L$(TB) -lcopies -Wl,-rpath,'$$ORIGIN' $(LDLIBS)
+	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ $< -L$(TB) -lcopies -Wl,-rpath,'$$ORIGIN' $(LDLIBS)
 
 # With O set, the scripts are told where the binaries are.
 TEST_ENV = $(if $(O),TEST_BIN=$(TB) VIEW=$(VIEWER) WRITER=$(TB)/writer FORGE=$(TB)/forge_segment \
@@ -166,7 +168,7 @@ demo: all
 .PHONY: bench-check bench-quick mmv-check
 BENCH_BINS  = bench/bin/hot_path bench/bin/compiled_out bench/bin/scaling bench/bin/peers \
               bench/bin/reader bench/bin/memory bench/bin/accuracy
-BENCH_FLAGS = $(CFLAGS) -O2 -falign-loops=64
+BENCH_FLAGS = $(PM_CFLAGS) -O2 -falign-loops=64
 BENCH_VIEWER_SRC = viewer/segment.c viewer/labels.c viewer/stats.c viewer/stb_ds_impl.c
 
 bench: $(BENCH_BINS) $(VIEWER)

@@ -242,4 +242,12 @@ for std in c++11 c++17; do
     t_check "cxx_exception_counts_as_error_$std" "rc=$rc: $(head -c 800 "$T/cc.out")" '[ $rc = 0 ]'
 done
 
+# ---- the user's CFLAGS/CPPFLAGS add to the build's own flags, never replace
+# them (make CFLAGS=-O3 lost -std=c11, -D_GNU_SOURCE and -I.)
+make -s O="$T/userflags" CFLAGS=-O3 CPPFLAGS=-DPM_TEST_USER_FLAG=1 "$T/userflags/viewer/perfmon-view" \
+    "$T/userflags/examples/demo" > "$T/mk.out" 2>&1
+rc=$?
+t_check make_user_cflags "rc=$rc: $(head -c 600 "$T/mk.out")" \
+    '[ $rc = 0 ] && "$T/userflags/viewer/perfmon-view" --help > /dev/null'
+
 t_done
