@@ -201,6 +201,9 @@ static void test_units(void)
     CHECK_STR(pmv_fmt_duration(1234567, b, sizeof b), "1.23ms");
     CHECK_STR(pmv_fmt_duration(12.4e9, b, sizeof b), "12.4s");
     CHECK_STR(pmv_fmt_bytes(3481.6, b, sizeof b), "3.40KiB");
+    CHECK_STR(pmv_fmt_bytes(1000, b, sizeof b), "1000B");
+    CHECK_STR(pmv_fmt_bytes(1023, b, sizeof b), "1023B");
+    CHECK_STR(pmv_fmt_bytes(1024, b, sizeof b), "1.00KiB");
     CHECK_STR(pmv_fmt_count(1200, b, sizeof b), "1.20k");
     CHECK_STR(pmv_fmt_count(8000000, b, sizeof b), "8.00M");
     CHECK_STR(pmv_fmt_count(-7, b, sizeof b), "-7");

@@ -52,9 +52,10 @@ char *pmv_fmt_bytes(double bytes, char *buf, size_t len)
     static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB" };
     static const double steps[] = { 1, 1024.0, 1048576.0, 1073741824.0,
                                     1099511627776.0, 1125899906842624.0 };
-    /* 1000..1023 bytes would print as 4 digits: show them as KiB */
-    if (bytes >= 1000 && bytes < 1024) {
-        snprintf(buf, len, "%.2fKiB", bytes / 1024.0);
+    /* bytes are always binary (KiB = 1024 B); below 1 KiB the exact count,
+       so 1000 B reads "1000B", never a decimal-looking "0.98KiB" */
+    if (bytes >= 999.5 && bytes < 1024) {
+        snprintf(buf, len, "%.0fB", bytes);
         return buf;
     }
     return fmt_scaled(bytes, units, steps, 6, 1, buf, len);
