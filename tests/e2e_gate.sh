@@ -179,4 +179,36 @@ chk "3x slowdown is caught with a p-value" "rc $RC: $(grep 'writer.timer' "$T/sl
 
 chk "gate leaves no bench_parse segment behind" "$(bench_left) now, $left_before before" \
     [ "$(bench_left)" -le "$left_before" ]
+# --- a segment another user planted at the child's pid is never judged:
+# forged segments (requests.total = 1000), owned by nobody, at every pid the
+# next children may get, in a directory only the gate reads (the child itself
+# records into /dev/shm, which the gate then does not see: it must say the
+# child left no segment of its own, exit 2, instead of judging the plant)
+if [ "$(id -u)" = 0 ]; then
+    mkdir -p "$T/plant"
+    "$FORGE" --dir "$T" --pid 1 > /dev/null 2>&1
+    # one process writes every copy (a process per pid would use up the pids):
+    # header pid at offset 32 set to the name's, owner nobody
+    python3 - "$T/perfmon.1" "$T/plant" << 'PY'
+import os, struct, sys
+tpl = open(sys.argv[1], "rb").read()
+last = int(open("/proc/sys/kernel/ns_last_pid").read())
+for p in range(last + 1, last + 400):
+    path = os.path.join(sys.argv[2], "perfmon.%d" % p)
+    with open(path, "wb") as f:
+        f.write(tpl[:32] + struct.pack("<I", p) + tpl[36:])
+    os.chmod(path, 0o600)
+    os.chown(path, 65534, 65534)
+PY
+    echo "requests.total value >= 1000" > "$T/plant.rules"
+    PERFMON_SHM_DIR="$T/plant" $G "$T/plant.rules" -- "$WRITER" --mode count --iters 10 > "$T/plant.out" 2> "$T/plant.err"
+    RC=$?
+    chk "planted segment at the child's pid is not judged" "rc $RC: $(cat "$T/plant.out" "$T/plant.err" | head -5 | tr '\n' '|')" \
+        sh -c "[ $RC -eq 2 ] && grep -q 'left no readable segment' '$T/plant.err' && ! grep -q PASS '$T/plant.out'"
+    rm -rf "$T/plant"
+    cpid=$(sed -n "s/.*(pid \([0-9]*\)).*/\1/p" "$T/plant.err" | head -n 1)
+    [ -n "$cpid" ] && rm -f "/dev/shm/perfmon.$cpid"   # the child's own, unseen
+else
+    t_skip "planted segment at the child's pid is not judged" "needs root (chown)"
+fi
 t_done

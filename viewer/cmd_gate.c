@@ -23,6 +23,8 @@
 #include <stb_ds.h>
 
 #include "baseline.h"
+#include "find.h"
+#include "procstat.h"
 #include "cli.h"
 #include "gate_eval.h"
 #include "gate_report.h"
@@ -188,6 +190,7 @@ static int parse_opts(int argc, char **argv, gate_opts *o)
 
 typedef struct run_result {
     pid_t pid;
+    uint64_t start_ticks;   /* the child's /proc start time: its segment must say the same */
     int status;
     pmv_proc_usage usage;
 } run_result;
@@ -195,9 +198,15 @@ typedef struct run_result {
 /* Starts CMD and waits for it. 0, or -1 with err set (cannot start). */
 static int run_cmd(char **cmd, run_result *rr, char *err, size_t errlen)
 {
-    int pfd[2];
+    int pfd[2], go[2];
     if (pipe2(pfd, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
+        return -1;
+    }
+    if (pipe2(go, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        close(pfd[0]);
+        close(pfd[1]);
         return -1;
     }
     fflush(stdout);
@@ -207,10 +216,15 @@ static int run_cmd(char **cmd, run_result *rr, char *err, size_t errlen)
         snprintf(err, errlen, "fork: %s", strerror(errno));
         close(pfd[0]);
         close(pfd[1]);
+        close(go[0]);
+        close(go[1]);
         return -1;
     }
     if (pid == 0) {
         close(pfd[0]);
+        close(go[1]);
+        char c;                 /* until the parent knows our start time */
+        while (read(go[0], &c, 1) < 0 && errno == EINTR) {}
         setenv("PERFMON_KEEP", "1", 1);
         execvp(cmd[0], cmd);
         int e = errno;
@@ -219,6 +233,9 @@ static int run_cmd(char **cmd, run_result *rr, char *err, size_t errlen)
         _exit(127);
     }
     close(pfd[1]);
+    close(go[0]);
+    rr->start_ticks = pmv_proc_start_ticks((int)pid);  /* it waits on go: alive */
+    close(go[1]);
     int child_errno = 0;
     ssize_t got;
     do got = read(pfd[0], &child_errno, sizeof child_errno);
@@ -246,11 +263,13 @@ static int run_cmd(char **cmd, run_result *rr, char *err, size_t errlen)
     return 0;
 }
 
-static void remove_segment(pid_t pid)
+/* The child's own segments go when the gate is done with them. */
+static void remove_child_segments(const run_result *rr)
 {
-    char path[600];
-    snprintf(path, sizeof path, "%s/perfmon.%ld", pmv_shm_dir(), (long)pid);
-    unlink(path);
+    pmv_snapshot snap;
+    char err[512];
+    if (pmv_snapshot_child((uint32_t)rr->pid, geteuid(), rr->start_ticks, 1, &snap, err, sizeof err) == PMV_OK)
+        pmv_snapshot_free(&snap);
 }
 
 /* ---- /proc for --pid on a live process */
@@ -526,13 +545,14 @@ int pmv_cmd_gate(int argc, char **argv)
                 else
                     pmv_error("gate: '%s' (pid %ld, run %d) exited with status %d; --allow-fail to judge it anyway",
                               o.cmd[0], (long)rr.pid, run + 1, WEXITSTATUS(st));
-                remove_segment(rr.pid);
+                remove_child_segments(&rr);
                 exit_code = PMV_EXIT_USAGE;
                 goto out;
             }
+            /* only the child's own segment: ours (a file another user
+               planted at its pid is ignored), written by this very process */
             pmv_snapshot snap;
-            int src = pmv_snapshot_pid((uint32_t)rr.pid, &snap, err, sizeof err);
-            remove_segment(rr.pid);
+            int src = pmv_snapshot_child((uint32_t)rr.pid, geteuid(), rr.start_ticks, 1, &snap, err, sizeof err);
             if (src != PMV_OK) {
                 const char *off = getenv("PERFMON");
                 pmv_error("gate: '%s' (pid %ld) left no readable segment: %s%s", o.cmd[0], (long)rr.pid, err,

@@ -78,6 +78,8 @@ static int same_image(const pmv_snapshot *a, const pmv_snapshot *b)
 typedef struct found {
     pmv_snapshot snap[CANDIDATES];
     unsigned n[CANDIDATES];
+    dev_t dev[CANDIDATES];       /* the file read, to remove that one only */
+    ino_t ino[CANDIDATES];
     unsigned count;
     int best;                    /* index into snap, -1 none */
     char skipped[CANDIDATES][700];  /* why the files not read were refused */
@@ -90,10 +92,17 @@ static void found_free(found *f)
     f->count = 0;
 }
 
+/* Whose segment a reader accepts (gate's command: no other user's, no
+   other process's that reused the pid); NULL: anyone's. */
+typedef struct owner_filter {
+    uid_t uid;
+    uint64_t start_ticks;        /* the process's /proc start time; 0 unknown */
+} owner_filter;
+
 /* Reads every segment file of pid. notes: print a line on stderr for each
    file that was refused. Returns PMV_OK with f->best set, or the error of
    the first name (the one a user expects) with err set. */
-static int find_all(uint32_t pid, found *f, int notes, char *err, size_t errlen)
+static int find_all(uint32_t pid, found *f, int notes, const owner_filter *want, char *err, size_t errlen)
 {
     int first_rc = PMV_ENOENT;
     char first_err[700] = "";
@@ -112,7 +121,18 @@ static int find_all(uint32_t pid, found *f, int notes, char *err, size_t errlen)
                 pmv_snapshot_free(s);
                 rc = PMV_EDAMAGED;
             }
-            if (rc == PMV_OK && notes && geteuid() == 0 && seg.st.st_uid != 0) {
+            if (rc == PMV_OK && want && seg.st.st_uid != want->uid) {
+                snprintf(e, sizeof e, "%s belongs to uid %u, not to the command's uid %u: ignored", seg.path,
+                         (unsigned)seg.st.st_uid, (unsigned)want->uid);
+                pmv_snapshot_free(s);
+                rc = PMV_EDAMAGED;
+            } else if (rc == PMV_OK && want && want->start_ticks && s->proc_start_ticks != want->start_ticks) {
+                snprintf(e, sizeof e, "%s is not the command's (another process with pid %u wrote it): ignored",
+                         seg.path, (unsigned)pid);
+                pmv_snapshot_free(s);
+                rc = PMV_EDAMAGED;
+            }
+            if (rc == PMV_OK && notes && !want && geteuid() == 0 && seg.st.st_uid != 0) {
                 /* root reads anyone's segment, but should know whose it is */
                 struct passwd *pw = getpwuid(seg.st.st_uid);
                 fprintf(stderr, "perfmon-view: note: %s belongs to uid %u%s%s%s\n", seg.path,
@@ -122,6 +142,8 @@ static int find_all(uint32_t pid, found *f, int notes, char *err, size_t errlen)
             if (rc == PMV_OK) {
                 pmv_snapshot_classify(s);
                 f->n[f->count] = n;
+                f->dev[f->count] = seg.st.st_dev;
+                f->ino[f->count] = seg.st.st_ino;
                 if (f->best < 0 || better(s, &f->snap[f->best])) f->best = (int)f->count;
                 f->count++;
                 continue;
@@ -163,12 +185,41 @@ static const char *why_apart(const pmv_snapshot *s)
     return pmv_snapshot_status(s);
 }
 
+/* Removes the files find_all read (each only if its name still is that file). */
+static void remove_found(uint32_t pid, const found *f)
+{
+    for (unsigned i = 0; i < f->count; i++) {
+        char fname[48], path[600];
+        struct stat st;
+        file_name(pid, f->n[i], fname, sizeof fname);
+        snprintf(path, sizeof path, "%s/%s", pmv_shm_dir(), fname);
+        if (lstat(path, &st) == 0 && st.st_dev == f->dev[i] && st.st_ino == f->ino[i]) unlink(path);
+    }
+}
+
+static int snapshot_found(uint32_t pid, const owner_filter *want, int remove, pmv_snapshot *snap,
+                          char *err, size_t errlen);
+
 int pmv_snapshot_pid(uint32_t pid, pmv_snapshot *snap, char *err, size_t errlen)
+{
+    return snapshot_found(pid, NULL, 0, snap, err, errlen);
+}
+
+int pmv_snapshot_child(uint32_t pid, uid_t uid, uint64_t start_ticks, int remove, pmv_snapshot *snap,
+                       char *err, size_t errlen)
+{
+    owner_filter want = { uid, start_ticks };
+    return snapshot_found(pid, &want, remove, snap, err, errlen);
+}
+
+static int snapshot_found(uint32_t pid, const owner_filter *want, int remove, pmv_snapshot *snap,
+                          char *err, size_t errlen)
 {
     found f;
     memset(snap, 0, sizeof *snap);
-    int rc = find_all(pid, &f, 1, err, errlen);
+    int rc = find_all(pid, &f, 1, want, err, errlen);
     if (rc != PMV_OK) return rc;
+    if (remove) remove_found(pid, &f);
     *snap = f.snap[f.best];
     memset(&f.snap[f.best], 0, sizeof f.snap[f.best]);
     for (unsigned i = 0; i < f.count; i++) {
@@ -188,7 +239,7 @@ int pmv_snapshot_pid(uint32_t pid, pmv_snapshot *snap, char *err, size_t errlen)
 int pmv_segment_open_pid(uint32_t pid, pmv_segment *seg, char *err, size_t errlen)
 {
     found f;
-    int rc = find_all(pid, &f, 0, err, errlen);
+    int rc = find_all(pid, &f, 0, NULL, err, errlen);
     if (rc != PMV_OK) return rc;
     char fname[48];
     file_name(pid, f.n[f.best], fname, sizeof fname);
