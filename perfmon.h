@@ -1643,24 +1643,27 @@ static int pm__finish_child(uint32_t pid)
    ended. Under pm__g.lock. */
 static void pm__finish_children(pm_shm_header *h)
 {
+    /* nchildren changes only under pm__g.lock; the heartbeat peeks at it
+       without the lock (pm__children_pending), hence the atomic accesses */
+    int n = __atomic_load_n(&pm__g.nchildren, __ATOMIC_RELAXED);
     for (unsigned i = 0; i < PM_SHM_CHILD_NOTES; i++) {
         uint32_t pid = __atomic_exchange_n(&h->children[i], 0u, __ATOMIC_ACQUIRE);
         if (pid == 0 || pid == pm__g.pid) continue;
-        if (pm__g.nchildren == PM__MAX_CHILDREN) {  /* drop the oldest: gc removes what is left */
+        if (n == PM__MAX_CHILDREN) {  /* drop the oldest: gc removes what is left */
             memmove(pm__g.children, pm__g.children + 1, sizeof pm__g.children - sizeof pm__g.children[0]);
-            pm__g.nchildren--;
+            n--;
         }
-        pm__g.children[pm__g.nchildren++] = pid;
+        pm__g.children[n++] = pid;
     }
     int kept = 0;
-    for (int i = 0; i < pm__g.nchildren; i++)
+    for (int i = 0; i < n; i++)
         if (!pm__finish_child(pm__g.children[i])) pm__g.children[kept++] = pm__g.children[i];
-    pm__g.nchildren = kept;
+    __atomic_store_n(&pm__g.nchildren, kept, __ATOMIC_RELAXED);
 }
 
 static int pm__children_pending(pm_shm_header *h)
 {
-    if (pm__g.nchildren) return 1;
+    if (__atomic_load_n(&pm__g.nchildren, __ATOMIC_RELAXED)) return 1;
     for (unsigned i = 0; i < PM_SHM_CHILD_NOTES; i++)
         if (__atomic_load_n(&h->children[i], __ATOMIC_RELAXED)) return 1;
     return 0;
