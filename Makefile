@@ -18,7 +18,7 @@ WARN     = -Wall -Wextra -Wpedantic -Wshadow
 # What the build needs lives in PM_CFLAGS; CPPFLAGS, CFLAGS and LDFLAGS are
 # the user's (make CFLAGS=-O3 adds to it, after OPT, so it wins).
 CFLAGS  ?=
-PM_CFLAGS = -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
+PM_CFLAGS = -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. -Iviewer $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS   = -pthread -lm
 
@@ -26,8 +26,8 @@ O          ?=
 OUT         = $(if $(O),$(O)/)
 TB          = $(OUT)tests/bin
 VIEWER      = $(OUT)viewer/perfmon-view
-VIEWER_SRC  = $(sort $(wildcard viewer/*.c))
-VIEWER_HDR  = $(wildcard viewer/*.h)
+VIEWER_SRC  = $(sort $(wildcard viewer/*/*.c))
+VIEWER_HDR  = $(wildcard viewer/*/*.h)
 EXAMPLES    = $(OUT)examples/demo $(OUT)examples/bench_parse
 TEST_SRC    = $(sort $(wildcard tests/test_*.c))
 TEST_BINS   = $(patsubst tests/%.c,$(TB)/%,$(TEST_SRC))
@@ -57,14 +57,14 @@ $(TB)/%: tests/%.c tests/harness.h $(HEADERS)
 
 # Tests named tests/test_viewer_*.c exercise viewer modules: they link every
 # viewer source but main.c (stb_ds included).
-VIEWER_LIB  = $(filter-out viewer/main.c,$(VIEWER_SRC))
+VIEWER_LIB  = $(filter-out viewer/cmd/main.c,$(VIEWER_SRC))
 $(TB)/test_viewer_%: tests/test_viewer_%.c tests/harness.h $(VIEWER_LIB) $(VIEWER_HDR) $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
 
-$(TB)/test_mannwhitney: tests/test_mannwhitney.c tests/harness.h viewer/mannwhitney.c viewer/mannwhitney.h
+$(TB)/test_mannwhitney: tests/test_mannwhitney.c tests/harness.h viewer/analyze/mannwhitney.c viewer/analyze/mannwhitney.h
 	@mkdir -p $(@D)
-	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ tests/test_mannwhitney.c viewer/mannwhitney.c $(LDLIBS)
+	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ tests/test_mannwhitney.c viewer/analyze/mannwhitney.c $(LDLIBS)
 
 $(TB)/forge_segment: tests/forge/forge_segment.c perfmon_shm.h
 	@mkdir -p $(@D)
@@ -169,7 +169,7 @@ demo: all
 BENCH_BINS  = bench/bin/hot_path bench/bin/compiled_out bench/bin/scaling bench/bin/peers \
               bench/bin/reader bench/bin/memory bench/bin/accuracy
 BENCH_FLAGS = $(PM_CFLAGS) -O2 -falign-loops=64
-BENCH_VIEWER_SRC = viewer/segment.c viewer/labels.c viewer/stats.c viewer/stb_ds_impl.c
+BENCH_VIEWER_SRC = viewer/read/segment.c viewer/read/labels.c viewer/base/hist.c viewer/base/stb_ds_impl.c
 
 bench: $(BENCH_BINS) $(VIEWER)
 	@sh bench/run.sh
@@ -207,9 +207,9 @@ bench/bin/reader: bench/reader.c bench/bench.h $(HEADERS) $(BENCH_VIEWER_SRC) $(
 	@mkdir -p bench/bin
 	$(CC) $(BENCH_FLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ bench/reader.c $(BENCH_VIEWER_SRC) $(LDLIBS)
 
-bench/bin/accuracy: bench/accuracy.c bench/bench.h perfmon_shm.h viewer/stats.c viewer/stats.h
+bench/bin/accuracy: bench/accuracy.c bench/bench.h perfmon_shm.h viewer/base/hist.c viewer/base/hist.h
 	@mkdir -p bench/bin
-	$(CC) $(BENCH_FLAGS) $(LDFLAGS) -o $@ bench/accuracy.c viewer/stats.c $(LDLIBS)
+	$(CC) $(BENCH_FLAGS) $(LDFLAGS) -o $@ bench/accuracy.c viewer/base/hist.c $(LDLIBS)
 
 bench/bin/quick: bench/quick.c bench/bench.h $(HEADERS)
 	@mkdir -p bench/bin

@@ -7,7 +7,7 @@
    sorted value at the same rank, ceil(q * n). Error = |est - exact| / exact. */
 #include "perfmon_shm.h"
 #include "bench.h"
-#include "viewer/stats.h"
+#include "viewer/base/hist.h"
 
 #include <math.h>
 

@@ -14,7 +14,7 @@
 #define PERFMON_IMPLEMENTATION
 #include "perfmon.h"
 #include "bench.h"
-#include "viewer/segment.h"
+#include "viewer/read/segment.h"
 
 #include <stb_ds.h>
 

@@ -1,7 +1,7 @@
 /* test_mannwhitney.c - viewer/mannwhitney.c against brute force, published
    critical values and textbook examples */
 #include "tests/harness.h"
-#include "viewer/mannwhitney.h"
+#include "viewer/analyze/mannwhitney.h"
 
 /* P(U <= u) for samples of m and n without ties, by enumerating every way
    to pick which m of the ranks 1..m+n belong to x (bitmasks). */

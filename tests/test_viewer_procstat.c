@@ -8,7 +8,7 @@
 #include <time.h>
 
 #include "harness.h"
-#include "viewer/procstat.h"
+#include "viewer/read/procstat.h"
 
 #define BIG (64u << 20)
 #define EXTRA_THREADS 3

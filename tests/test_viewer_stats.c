@@ -8,9 +8,9 @@
 
 #include "harness.h"
 #include "segread.h"
-#include "viewer/labels.h"
-#include "viewer/stats.h"
-#include "viewer/units.h"
+#include "viewer/read/labels.h"
+#include "viewer/base/hist.h"
+#include "viewer/base/units.h"
 
 #define N 1000000
 

@@ -1,13 +1,19 @@
 /* test_viewer_text.c - what the viewer takes from a segment's names and
    prints: segment file names (perfmon.P and the fallbacks perfmon.P.1..16
    only), printable text (C0, DEL, C1 and invalid UTF-8 become '?', valid
-   UTF-8 stays) and escapes (every non-printable byte as \xHH). */
+   UTF-8 stays, bidi controls become '?'), display widths (wide and
+   combining characters) and escapes (every non-printable byte as \xHH). */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "harness.h"
 #include "perfmon_shm.h"
-#include "viewer/cli.h"
-#include "viewer/segment.h"
+#include "viewer/out/escape.h"
+#include "viewer/out/screen.h"
+#include "viewer/out/table.h"
+#include "viewer/read/segment.h"
 
 static void test_segment_names(void)
 {
@@ -44,6 +50,49 @@ static void test_printable(void)
     CHECK_STR(small, "abcd");
 }
 
+/* U+202E (right-to-left override) and U+2066 (LRI) would reorder the
+   line after them: "evil\u202Egnp.exe" shows as "evilexe.png". */
+static void test_bidi(void)
+{
+    char buf[64];
+    CHECK_STR(pmv_printable("evil\xe2\x80\xaegnp.exe", buf, sizeof buf), "evil?gnp.exe");
+    CHECK_STR(pmv_printable("a\xe2\x81\xa6" "b\xe2\x81\xa9" "c", buf, sizeof buf), "a?b?c");
+    CHECK_STR(pmv_printable("\xe2\x80\x8f\xd8\x9c", buf, sizeof buf), "??");
+    /* nearby characters that are not controls stay */
+    CHECK_STR(pmv_printable("\xe2\x80\x94\xe2\x80\xa6", buf, sizeof buf), "\xe2\x80\x94\xe2\x80\xa6");
+}
+
+static void test_display_width(void)
+{
+    CHECK_EQ_I64(pmv_display_width("caf\xc3\xa9 \xe2\x9c\x93"), 6);         /* café ✓ */
+    CHECK_EQ_I64(pmv_display_width("\xe6\x97\xa5\xe6\x9c\xac"), 4);        /* 日本: wide */
+    CHECK_EQ_I64(pmv_display_width("e\xcc\x81"), 1);                      /* e + combining acute */
+    CHECK_EQ_I64((int)pmv_head_bytes("\xe6\x97\xa5\xe6\x9c\xac", 3), 3); /* never half a wide char */
+    CHECK_STR(pmv_tail("ab\xe6\x97\xa5", 2), "\xe6\x97\xa5");
+    /* a table pads by columns: both rows' second column starts at the same column */
+    char path[] = "/tmp/pm-table-XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    FILE *f = fdopen(fd, "w+");
+    const char *heads[] = { "NAME", "N" };
+    pmv_table t;
+    pmv_table_init(&t, 2, heads, "lr");
+    const char *r1[] = { "caf\xc3\xa9", "1" }, *r2[] = { "cafe", "2" }, *r3[] = { "x\x1b[2Jy", "3" };
+    pmv_table_add(&t, r1);
+    pmv_table_add(&t, r2);
+    pmv_table_add(&t, r3);
+    pmv_table_print(&t, f, 0);
+    pmv_table_free(&t);
+    rewind(f);
+    char line[4][64];
+    for (int i = 0; i < 4; i++) CHECK(fgets(line[i], sizeof line[i], f) != NULL);
+    fclose(f);
+    unlink(path);
+    CHECK_STR(line[1], "caf\xc3\xa9    1\n");
+    CHECK_STR(line[2], "cafe    2\n");
+    CHECK_STR(line[3], "x?[2Jy  3\n");
+}
+
 static void test_escape(void)
 {
     char buf[64];
@@ -57,8 +106,11 @@ static void test_escape(void)
 
 int main(void)
 {
+    pmv_escape_init();
     RUN(test_segment_names);
     RUN(test_printable);
+    RUN(test_bidi);
+    RUN(test_display_width);
     RUN(test_escape);
     return harness_done();
 }

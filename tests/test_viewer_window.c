@@ -8,10 +8,10 @@
 #include <time.h>
 
 #include "harness.h"
-#include "viewer/derived.h"
-#include "viewer/live.h"
-#include "viewer/sparkline.h"
-#include "viewer/window.h"
+#include "viewer/model/derived.h"
+#include "viewer/read/live.h"
+#include "viewer/out/sparkline.h"
+#include "viewer/model/window.h"
 
 /* A series holding n records of each value in vals (bins built as the
    reader would). */

@@ -23,11 +23,11 @@
 
 #include <stb_ds.h>
 
-#include "viewer/cli.h"
-#include "viewer/derived.h"
-#include "viewer/gate_eval.h"
-#include "viewer/segment.h"
-#include "viewer/window.h"
+#include "viewer/cmd/cli.h"
+#include "viewer/model/derived.h"
+#include "viewer/analyze/gate_eval.h"
+#include "viewer/read/segment.h"
+#include "viewer/model/window.h"
 
 static char dir[64], seg_file[128], rules_file[128], pid_str[16];
 static uint32_t pid;

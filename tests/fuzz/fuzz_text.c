@@ -15,10 +15,10 @@
 
 #include <stb_ds.h>
 
-#include "viewer/baseline.h"
-#include "viewer/json.h"
-#include "viewer/labels.h"
-#include "viewer/rules.h"
+#include "viewer/analyze/baseline.h"
+#include "viewer/read/json.h"
+#include "viewer/read/labels.h"
+#include "viewer/analyze/rules.h"
 
 static char path[64];
 

@@ -29,8 +29,8 @@
 
 #include <stb_ds.h>
 
-#include "viewer/live.h"
-#include "viewer/window.h"
+#include "viewer/read/live.h"
+#include "viewer/model/window.h"
 
 static long violations;
 

@@ -1,0 +1,96 @@
+/* main.c - perfmon-view: subcommand dispatch, help and version */
+#include <string.h>
+
+#include "cmd/cli.h"
+
+static const char help_main[] =
+    "usage: perfmon-view COMMAND [ARGS...]\n"
+    "       perfmon-view PID [NAME...] [-i S] [--once]   (the live dashboard)\n"
+    "\n"
+    "Reads the perfmon shared-memory segment of an instrumented process\n"
+    "(/dev/shm/perfmon.<pid>, or $PERFMON_SHM_DIR/perfmon.<pid>) while it runs\n"
+    "or after it exited or crashed.\n"
+    "\n"
+    "commands:\n"
+    "  list                          segments you may read, with their state\n"
+    "  stats PID [NAME...]           table of every (or the named) series\n"
+    "  export PID [--format json|csv] [-o FILE]\n"
+    "                                machine-readable dump of every series\n"
+    "  gc [--dry-run]                remove segments whose writer is gone\n"
+    "  top PID [NAME...] [-i S] [--once] [--no-color]\n"
+    "                                live dashboard (also a bare PID)\n"
+    "  watch PID [-i S] [-n N] [--format csv|json] [--series NAME...]\n"
+    "                                window figures, one line per interval\n"
+    "  gate RULES [--runs N] [--baseline F] -- CMD | --pid PID\n"
+    "                                CI performance gate: rules -> exit 0/1\n"
+    "  help COMMAND                  that command's help (also COMMAND --help)\n"
+    "\n"
+    "A bare PID runs the live dashboard (`top PID`); piped, it prints one\n"
+    "plain snapshot.\n"
+    "\n"
+    "options:\n"
+    "  -h, --help      this help\n"
+    "  --version       print the version\n"
+    "\n"
+    "environment:\n"
+    "  PERFMON_SHM_DIR  directory of segments (default /dev/shm)\n"
+    "  NO_COLOR         no bold or other escape sequences in tables\n"
+    "\n"
+    "exit status:\n"
+    "  0  ok\n"
+    "  1  a check failed (gate: a rule failed)\n"
+    "  2  usage or input error: bad arguments, no or unreadable segment\n";
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *help;
+} command;
+
+static const command commands[] = {
+    { "list", pmv_cmd_list, pmv_help_list },
+    { "stats", pmv_cmd_stats, pmv_help_stats },
+    { "export", pmv_cmd_export, pmv_help_export },
+    { "gc", pmv_cmd_gc, pmv_help_gc },
+    { "top", pmv_cmd_top, pmv_help_top },
+    { "watch", pmv_cmd_watch, pmv_help_watch },
+    { "gate", pmv_cmd_gate, pmv_help_gate },
+};
+
+static const command *find_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(commands[i].name, name) == 0) return &commands[i];
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    pmv_escape_init();
+    if (argc < 2) return pmv_usage_error("missing command");
+    const char *cmd = argv[1];
+    if (pmv_is_help(cmd)) {
+        fputs(help_main, stdout);
+        return PMV_EXIT_OK;
+    }
+    if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0) {
+        printf("perfmon-view %s (segment layout version %u)\n", PMV_VERSION, PM_SHM_VERSION);
+        return PMV_EXIT_OK;
+    }
+    if (strcmp(cmd, "help") == 0) {
+        if (argc < 3) {
+            fputs(help_main, stdout);
+            return PMV_EXIT_OK;
+        }
+        const command *c = find_command(argv[2]);
+        if (!c) return pmv_usage_error("help: unknown command '%s'", argv[2]);
+        fputs(c->help, stdout);
+        return PMV_EXIT_OK;
+    }
+    const command *c = find_command(cmd);
+    if (c) return c->run(argc - 1, argv + 1);
+    if (cmd[0] >= '0' && cmd[0] <= '9') /* bare PID: the live dashboard */
+        return pmv_cmd_top(argc, argv);
+    if (cmd[0] == '-') return pmv_usage_error("unknown option '%s'", cmd);
+    return pmv_usage_error("unknown command '%s'", cmd);
+}

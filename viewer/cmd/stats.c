@@ -1,0 +1,217 @@
+/* stats.c - `perfmon-view stats PID [NAME...]`: one table of every series */
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stb_ds.h>
+
+#include "cmd/cli.h"
+#include "out/diag.h"
+#include "base/hist.h"
+#include "out/table.h"
+#include "base/units.h"
+
+const char pmv_help_stats[] =
+    "usage: perfmon-view stats PID [NAME...]\n"
+    "\n"
+    "Prints a header line about the process (alive, exited, crashed with when\n"
+    "it was last seen, exec'd, or ended: a fork child gone by _exit() whose\n"
+    "exit status the program reaped; a fork child's exit status or killing\n"
+    "signal when its parent saw it), the writer's notes (fork child, copies of\n"
+    "perfmon read together, threads through the shared slot), its warnings\n"
+    "(settings it could not use, a segment name it could not have), the last\n"
+    "names it refused and why, `dropped: \"name\" (reason)` (bytes outside\n"
+    "printable ASCII as \\xHH), then one row per series, sorted\n"
+    "by name: NAME (with labels), KIND, COUNT, ERRORS (and error rate), SLOW,\n"
+    "MIN, MEAN, P50, P90, P95, P99, MAX, TOTAL (sum), in human units: timers\n"
+    "as durations, distributions in their unit (bytes or plain numbers).\n"
+    "Counters and gauges show their value in COUNT and '-' elsewhere.\n"
+    "Percentiles come from the histograms (within 1%, clamped to MIN..MAX).\n"
+    "\n"
+    "NAME selects series: an exact full name (with labels), a base name (all\n"
+    "its label sets), or a glob with '*' (e.g. 'http.*'). Names that match\n"
+    "nothing are reported on stderr.\n"
+    "\n"
+    "exit status: 0 ok, 2 usage error, no readable segment for PID, or no\n"
+    "series matched any NAME\n";
+
+static int name_matches(const pmv_series *s, const char *pat)
+{
+    if (strcmp(s->name, pat) == 0 || strcmp(s->base, pat) == 0) return 1;
+    if (strchr(pat, '*') || strchr(pat, '?') || strchr(pat, '['))
+        return fnmatch(pat, s->name, 0) == 0 || fnmatch(pat, s->base, 0) == 0;
+    return 0;
+}
+
+static int cmp_series_name(const void *a, const void *b)
+{
+    const pmv_series *const *x = a, *const *y = b;
+    return strcmp((*x)->name, (*y)->name);
+}
+
+/* Formats a value in the series' unit; NAN prints "-". */
+static char *fmt_value(const pmv_series *s, double v, char *buf, size_t len)
+{
+    switch (pmv_series_unit(s)) {
+    case PM_SHM_UNIT_NANOSECONDS: return pmv_fmt_duration(v, buf, len);
+    case PM_SHM_UNIT_BYTES: return pmv_fmt_bytes(v, buf, len);
+    default: return pmv_fmt_count(v, buf, len);
+    }
+}
+
+static const char *short_kind(int kind)
+{
+    return kind == PM_SHM_KIND_DISTRIBUTION ? "dist" : pmv_kind_str(kind);
+}
+
+static void add_row(pmv_table *t, const pmv_series *s)
+{
+    char c[13][48];
+    const char *row[13];
+    for (int i = 0; i < 13; i++) row[i] = NULL; /* '-' */
+    row[0] = s->name;
+    row[1] = short_kind(s->kind);
+    if (s->kind == PM_SHM_KIND_COUNTER) {
+        row[2] = fmt_value(s, (double)s->count, c[2], sizeof c[2]);
+    } else if (s->kind == PM_SHM_KIND_GAUGE) {
+        row[2] = fmt_value(s, (double)s->gauge, c[2], sizeof c[2]);
+        if (s->gauge < 0 && pmv_series_unit(s) != PM_SHM_UNIT_NONE) {
+            /* durations/bytes formatters take magnitudes */
+            char m[40];
+            fmt_value(s, -(double)s->gauge, m, sizeof m);
+            snprintf(c[2], sizeof c[2], "-%s", m);
+        }
+    } else {
+        row[2] = pmv_fmt_count((double)s->count, c[2], sizeof c[2]);
+        if (s->kind == PM_SHM_KIND_TIMER) {
+            char n[32];
+            snprintf(c[3], sizeof c[3], "%s (%.1f%%)", pmv_fmt_count((double)s->errors, n, sizeof n),
+                     pmv_rate_pct(s->errors, s->count));
+            row[3] = c[3];
+            row[4] = pmv_fmt_count((double)s->slow, c[4], sizeof c[4]);
+        }
+        if (s->count > 0) {
+            int nb = (int)arrlen(s->bins);
+            static const double qs[] = { 0.50, 0.90, 0.95, 0.99 };
+            row[5] = fmt_value(s, (double)s->min, c[5], sizeof c[5]);
+            row[6] = fmt_value(s, pmv_mean(s->sum, s->count), c[6], sizeof c[6]);
+            for (int q = 0; q < 4; q++)
+                row[7 + q] = fmt_value(s, pmv_percentile(s->bins, nb, s->hist_total, qs[q], s->min, s->max),
+                                       c[7 + q], sizeof c[7 + q]);
+            row[11] = fmt_value(s, (double)s->max, c[11], sizeof c[11]);
+            row[12] = fmt_value(s, (double)s->sum, c[12], sizeof c[12]);
+        }
+    }
+    pmv_table_add(t, row);
+}
+
+static void print_header(const pmv_snapshot *snap, uint32_t pid, FILE *f)
+{
+    char up[32], pname[PM_SHM_PROCESS_MAX], seen[64];
+    pmv_end_detail(snap, seen, sizeof seen);
+    fprintf(f, "%s (pid %u) %s%s%s%s, up %s, %td series, dropped %llu",
+            pmv_printable(snap->process[0] ? snap->process : "?", pname, sizeof pname), (unsigned)pid,
+            pmv_snapshot_status(snap), seen[0] ? " (" : "", seen, seen[0] ? ")" : "",
+            pmv_fmt_age(pmv_snapshot_uptime_ns(snap), up, sizeof up), arrlen(snap->series),
+            (unsigned long long)snap->dropped);
+    if (snap->dropped) {
+        const char *sep = " (";
+        struct { const char *what; uint64_t n; } why[] = {
+            { "series full", snap->dropped_series_full }, { "threads full", snap->dropped_threads_full },
+            { "bad name", snap->dropped_bad_name }, { "kind mismatch", snap->dropped_kind_mismatch },
+            { "unit mismatch", snap->dropped_unit_mismatch }, { "negative increment", snap->dropped_negative },
+            { "no memory", snap->dropped_no_memory },
+        };
+        for (size_t i = 0; i < sizeof why / sizeof why[0]; i++) {
+            if (!why[i].n) continue;
+            fprintf(f, "%s%s %llu", sep, why[i].what, (unsigned long long)why[i].n);
+            sep = ", ";
+        }
+        if (sep[0] == ',') fputc(')', f);
+    }
+    if (snap->dropped_hist)
+        fprintf(f, ", %llu records without histogram", (unsigned long long)snap->dropped_hist);
+    fputc('\n', f);
+    if (snap->series_damaged)
+        fprintf(f, "warning: %u damaged series skipped (first: %s)\n",
+                (unsigned)snap->series_damaged, snap->damage_first);
+    if (snap->torn_cells)
+        fprintf(f, "warning: %u cells were mid-update at every read try; their values may be off by one record\n",
+                (unsigned)snap->torn_cells);
+    pmv_print_diagnostics(snap, f);
+}
+
+int pmv_cmd_stats(int argc, char **argv)
+{
+    const char *pid_arg = NULL;
+    const char **names = NULL;
+    int opts_done = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (!opts_done && pmv_is_help(a)) {
+            fputs(pmv_help_stats, stdout);
+            arrfree(names);
+            return PMV_EXIT_OK;
+        }
+        if (!opts_done && strcmp(a, "--") == 0) { opts_done = 1; continue; }
+        /* "-1" in PID position is a bad PID, not an option */
+        int looks_numeric = a[1] >= '0' && a[1] <= '9';
+        if (!opts_done && a[0] == '-' && a[1] != '\0' && (pid_arg || !looks_numeric)) {
+            arrfree(names);
+            return pmv_usage_error("stats: unknown option '%s'", a);
+        }
+        if (!pid_arg) pid_arg = a;
+        else arrput(names, a);
+    }
+    if (!pid_arg) {
+        arrfree(names);
+        return pmv_usage_error("stats: missing PID");
+    }
+    uint32_t pid;
+    if (!pmv_parse_pid(pid_arg, &pid)) {
+        arrfree(names);
+        return pmv_usage_error("stats: bad PID '%s' (expected a positive decimal number)", pid_arg);
+    }
+
+    pmv_snapshot snap;
+    char err[512];
+    if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
+        pmv_error("pid %u: %s", (unsigned)pid, err);
+        arrfree(names);
+        return PMV_EXIT_USAGE;
+    }
+
+    /* select, then sort pointers so the snapshot stays in segment order */
+    const pmv_series **sel = NULL;
+    int *hit = calloc((size_t)arrlen(names) + 1, sizeof *hit);
+    if (!hit) abort();
+    for (ptrdiff_t i = 0; i < arrlen(snap.series); i++) {
+        const pmv_series *s = &snap.series[i];
+        int take = arrlen(names) == 0;
+        for (ptrdiff_t n = 0; n < arrlen(names); n++)
+            if (name_matches(s, names[n])) { hit[n] = 1; take = 1; }
+        if (take) arrput(sel, s);
+    }
+    if (arrlen(sel)) qsort(sel, (size_t)arrlen(sel), sizeof *sel, cmp_series_name);
+
+    int rc = PMV_EXIT_OK;
+    for (ptrdiff_t n = 0; n < arrlen(names); n++)
+        if (!hit[n]) pmv_error("pid %u: no series matches '%s'", (unsigned)pid, names[n]);
+    if (arrlen(names) && arrlen(sel) == 0) {
+        rc = PMV_EXIT_USAGE;
+    } else {
+        static const char *heads[] = { "NAME", "KIND", "COUNT", "ERRORS", "SLOW", "MIN", "MEAN",
+                                       "P50", "P90", "P95", "P99", "MAX", "TOTAL" };
+        pmv_table t;
+        pmv_table_init(&t, 13, heads, "llrrrrrrrrrrr");
+        for (ptrdiff_t i = 0; i < arrlen(sel); i++) add_row(&t, sel[i]);
+        print_header(&snap, pid, stdout);
+        pmv_table_print(&t, stdout, pmv_use_bold(stdout));
+        pmv_table_free(&t);
+    }
+    free(hit);
+    arrfree(sel);
+    arrfree(names);
+    pmv_snapshot_free(&snap);
+    return rc;
+}

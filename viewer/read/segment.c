@@ -1,0 +1,720 @@
+/* segment.c - open, validate and snapshot a perfmon segment (untrusted input) */
+#include "read/segment.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pwd.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sched.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <stb_ds.h>
+
+/* A seqlock read gives up after this many tries: a writer killed inside an
+   update leaves seq odd forever, and the values are then off by at most one
+   record, which beats hanging. */
+#define PMV_SEQ_RETRIES 64
+/* ... but while seq keeps moving the writer is alive, and a patient reader
+   keeps trying up to this many times: copying a wide histogram can take
+   longer than the writer's next update of the same cell, and only a
+   consistent copy keeps the bucket total within one record of count. */
+#define PMV_SEQ_RETRIES_LIVE 4096
+/* After this many cells that never read consistently, stop yielding
+   between tries: a hostile or crashed segment must not make us slow. */
+#define PMV_PATIENT_TORN_CELLS 16
+
+static void seterr(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+const char *pmv_shm_dir(void)
+{
+    const char *d = getenv("PERFMON_SHM_DIR");
+    return d && *d ? d : PM_SHM_DIR;
+}
+
+/* Decimal digits from p up to the end or a '.', no leading zero, at most
+   max: the value, or -1. */
+static int64_t name_number(const char **p, uint64_t max)
+{
+    uint64_t v = 0;
+    const char *q = *p;
+    if (*q < '0' || *q > '9' || (*q == '0' && q[1] >= '0' && q[1] <= '9')) return -1;
+    for (; *q >= '0' && *q <= '9'; q++) {
+        v = v * 10 + (uint64_t)(*q - '0');
+        if (v > max) return -1;
+    }
+    *p = q;
+    return (int64_t)v;
+}
+
+int pmv_segment_name_pid(const char *name, uint32_t *pid)
+{
+    static const char prefix[] = "perfmon.";
+    if (strncmp(name, prefix, sizeof prefix - 1) != 0) return 0;
+    const char *p = name + sizeof prefix - 1;
+    int64_t v = name_number(&p, UINT32_MAX);
+    if (v < 1) return 0;  /* pid 0 is nobody's */
+    if (*p == '.') {
+        p++;
+        int64_t n = name_number(&p, PM_SHM_ALT_NAMES);
+        if (n < 1) return 0;
+    }
+    if (*p != '\0') return 0;
+    *pid = (uint32_t)v;
+    return 1;
+}
+
+int pmv_segment_open(const char *dir, const char *fname, pmv_segment *seg,
+                     char *err, size_t errlen)
+{
+    memset(seg, 0, sizeof *seg);
+    seg->fd = -1;
+    if ((size_t)snprintf(seg->path, sizeof seg->path, "%s/%s", dir, fname) >= sizeof seg->path) {
+        seterr(err, errlen, "path too long: %s/%s", dir, fname);
+        return PMV_EIO;
+    }
+    /* O_NONBLOCK: a FIFO planted under our name must not hang the open */
+    int fd = open(seg->path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        int e = errno;
+        if (e == ENOENT) {
+            seterr(err, errlen, "no segment %s (is the program instrumented and running?)", seg->path);
+            return PMV_ENOENT;
+        }
+        if (e == ELOOP) {
+            seterr(err, errlen, "%s is a symbolic link: refused", seg->path);
+            return PMV_EREFUSED;
+        }
+        if (e == EACCES || e == EPERM) {
+            struct stat lst;
+            if (lstat(seg->path, &lst) == 0)
+                seterr(err, errlen, "%s: permission denied (owned by uid %u)", seg->path, (unsigned)lst.st_uid);
+            else
+                seterr(err, errlen, "%s: permission denied", seg->path);
+            return PMV_EACCESS;
+        }
+        seterr(err, errlen, "%s: %s", seg->path, strerror(e));
+        return PMV_EIO;
+    }
+    seg->fd = fd;
+    if (fstat(fd, &seg->st) != 0) {
+        seterr(err, errlen, "%s: fstat: %s", seg->path, strerror(errno));
+        pmv_segment_close(seg);
+        return PMV_EIO;
+    }
+    const struct stat *st = &seg->st;
+    if (!S_ISREG(st->st_mode)) {
+        seterr(err, errlen, "%s is not a regular file: refused", seg->path);
+        pmv_segment_close(seg);
+        return PMV_EREFUSED;
+    }
+    /* a second link could be someone else's file dressed up as ours */
+    if (st->st_nlink != 1) {
+        seterr(err, errlen, "%s has %lu hard links (expected 1): refused",
+               seg->path, (unsigned long)st->st_nlink);
+        pmv_segment_close(seg);
+        return PMV_EREFUSED;
+    }
+    uid_t me = geteuid();
+    if (me != 0 && st->st_uid != me) {
+        seterr(err, errlen, "%s is owned by uid %u, not you: refused", seg->path, (unsigned)st->st_uid);
+        pmv_segment_close(seg);
+        return PMV_EACCESS;
+    }
+    if (st->st_size < (off_t)PM_SHM_HEADER_SIZE) {
+        seterr(err, errlen, "segment damaged: %s is %lld bytes, smaller than the %u-byte header",
+               seg->path, (long long)st->st_size, PM_SHM_HEADER_SIZE);
+        pmv_segment_close(seg);
+        return PMV_EDAMAGED;
+    }
+    return PMV_OK;
+}
+
+void pmv_segment_close(pmv_segment *seg)
+{
+    if (seg->fd >= 0) close(seg->fd);
+    seg->fd = -1;
+}
+
+int pmv_segment_alive(const pmv_segment *seg)
+{
+    if (flock(seg->fd, LOCK_SH | LOCK_NB) == 0) {
+        flock(seg->fd, LOCK_UN); /* never keep it: a new writer must not see us */
+        return 0;
+    }
+    return errno == EWOULDBLOCK ? 1 : -1;
+}
+
+/* ---- SIGBUS guard: a writer (or anyone) may truncate the file while we
+   read the mapping; the kernel then sends SIGBUS. We turn it into an error. */
+
+static sigjmp_buf guard_jmp;
+static volatile sig_atomic_t guard_active;
+
+static void on_sigbus(int sig, siginfo_t *info, void *ctx)
+{
+    (void)info; (void)ctx;
+    if (guard_active) {
+        guard_active = 0;
+        siglongjmp(guard_jmp, 1);
+    }
+    signal(sig, SIG_DFL); /* not ours: die as we would have */
+    raise(sig);
+}
+
+/* ---- reading the mapping */
+
+static uint64_t load64(const void *p) { return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED); }
+static uint32_t load32_acq(const void *p) { return __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE); }
+
+typedef struct cell_copy {
+    uint64_t count, sum, min, max, errors, slow, hist_off;
+    uint32_t lo, hi;  /* has_hist: buckets lo..hi copied into the caller's buffer */
+    int has_hist;
+    int torn;
+} cell_copy;
+
+static int hist_off_valid(uint64_t off, const pm_shm_header *h);
+
+/* Copies the buckets between the cell's min and max (every value of the
+   cell lies there) when hist_off is a real, valid histogram. */
+static void copy_buckets(const unsigned char *map, const pm_shm_header *h, cell_copy *out, uint64_t *buf)
+{
+    out->has_hist = 0;
+    if (out->count == 0 || out->hist_off == 0 || out->hist_off == PM_SHM_HIST_NONE ||
+        !hist_off_valid(out->hist_off, h))
+        return;
+    uint64_t lo_v = out->min <= out->max ? out->min : out->max;
+    uint64_t hi_v = out->min <= out->max ? out->max : out->min;
+    out->lo = pm_shm_hist_index(lo_v);
+    out->hi = pm_shm_hist_index(hi_v);
+    const uint64_t *b = (const uint64_t *)(map + out->hist_off);
+    for (uint32_t i = out->lo; i <= out->hi; i++) buf[i] = load64(&b[i]);
+    out->has_hist = 1;
+}
+
+/* Seqlock read of one timer/distribution cell, bounded, with its histogram
+   buckets: copied outside the seqlock, their sum would drift from count by
+   whatever the writer recorded meanwhile (without bound when the reader is
+   descheduled); inside it, it matches. A live writer's update can take
+   microseconds (first touch of a histogram page), so when `patient` we
+   yield between tries; a crashed writer leaves seq odd for good, so the
+   caller stops being patient after a few such cells. */
+/* One unsynchronised copy of a cell and its buckets; read_cell decides
+   whether it was consistent. */
+static void copy_fields(const unsigned char *map, const pm_shm_header *h, const pm_shm_cell *c,
+                        cell_copy *out, uint64_t *buf)
+{
+    out->count = load64(&c->count);
+    out->sum = load64(&c->sum);
+    out->min = load64(&c->min);
+    out->max = load64(&c->max);
+    out->errors = load64(&c->errors);
+    out->slow = load64(&c->slow);
+    out->hist_off = load64(&c->hist_off);
+    copy_buckets(map, h, out, buf);
+}
+
+static void read_cell(const unsigned char *map, const pm_shm_header *h, const pm_shm_cell *c,
+                      cell_copy *out, uint64_t *buf, int patient)
+{
+    out->torn = 1;
+    uint64_t last = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+    int moved = 0;
+    for (int tries = 0; tries < (patient && moved ? PMV_SEQ_RETRIES_LIVE : PMV_SEQ_RETRIES); tries++) {
+        if (patient && tries >= 8) sched_yield();
+        uint64_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+        if (s1 != last) { moved = 1; last = s1; }
+        if (s1 & 1u) continue;
+        copy_fields(map, h, c, out, buf);
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        uint64_t s2 = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
+        if (s2 == s1) {
+            out->torn = 0;
+            return;
+        }
+        moved = 1;
+        last = s2;
+    }
+    /* gave up: take the values as they are */
+    copy_fields(map, h, c, out, buf);
+}
+
+static int hist_off_valid(uint64_t off, const pm_shm_header *h)
+{
+    if (off == 0 || off == PM_SHM_HIST_NONE) return 1;
+    if (h->arena_size < PM_SHM_HIST_BYTES) return 0;
+    return off >= h->arena_off && off <= h->arena_off + h->arena_size - PM_SHM_HIST_BYTES
+        && off % 64u == 0;
+}
+
+static int header_error(const pm_shm_header *h, uint64_t file_size, char *why, size_t len)
+{
+    pm_shm_layout_t l;
+    if (memcmp(h->magic, PM_SHM_MAGIC, 8) != 0) {
+        seterr(why, len, "bad magic (not a perfmon segment)");
+        return 1;
+    }
+    if (h->byte_order != PM_SHM_BYTE_ORDER_MARK) {
+        if (h->byte_order == 0x04030201u)
+            seterr(why, len, "written with the other byte order (not supported)");
+        else
+            seterr(why, len, "bad byte order mark 0x%08x", (unsigned)h->byte_order);
+        return 1;
+    }
+    if (h->version != PM_SHM_VERSION) {
+        seterr(why, len, "layout version %u not supported (this viewer reads version %u)",
+               (unsigned)h->version, PM_SHM_VERSION);
+        return 1;
+    }
+#define CHECK_EQ(field, want) \
+    if ((uint64_t)(h->field) != (uint64_t)(want)) { \
+        seterr(why, len, #field " %llu, expected %llu", \
+               (unsigned long long)(h->field), (unsigned long long)(want)); \
+        return 1; \
+    }
+    CHECK_EQ(header_size, PM_SHM_HEADER_SIZE);
+    CHECK_EQ(series_size, PM_SHM_SERIES_SIZE);
+    CHECK_EQ(cell_size, PM_SHM_CELL_SIZE);
+    CHECK_EQ(thread_size, PM_SHM_THREAD_SIZE);
+    CHECK_EQ(hist_sub_bits, PM_SHM_HIST_SUB_BITS);
+    CHECK_EQ(hist_buckets, PM_SHM_HIST_BUCKETS);
+    if (h->state > PM_SHM_STATE_EXITED) {
+        seterr(why, len, "unknown state %u", (unsigned)h->state);
+        return 1;
+    }
+    if (h->clock_kind > PM_SHM_CLOCK_TSC) {
+        seterr(why, len, "unknown clock_kind %u", (unsigned)h->clock_kind);
+        return 1;
+    }
+    if (pm_shm_layout(h->max_series, h->max_threads, h->arena_size, &l) != 0) {
+        seterr(why, len, "capacities out of bounds (max_series %u, max_threads %u, arena_size %llu)",
+               (unsigned)h->max_series, (unsigned)h->max_threads, (unsigned long long)h->arena_size);
+        return 1;
+    }
+    CHECK_EQ(hash_capacity, l.hash_capacity);
+    CHECK_EQ(hash_off, l.hash_off);
+    CHECK_EQ(threads_off, l.threads_off);
+    CHECK_EQ(series_off, l.series_off);
+    CHECK_EQ(cells_off, l.cells_off);
+    CHECK_EQ(arena_off, l.arena_off);
+    CHECK_EQ(total_size, l.total_size);
+#undef CHECK_EQ
+    if (h->total_size != file_size) {
+        seterr(why, len, "total_size %llu but the file is %llu bytes",
+               (unsigned long long)h->total_size, (unsigned long long)file_size);
+        return 1;
+    }
+    if (h->series_count > h->max_series) {
+        seterr(why, len, "series_count %u exceeds max_series %u",
+               (unsigned)h->series_count, (unsigned)h->max_series);
+        return 1;
+    }
+    if (h->threads_used > h->max_threads) {
+        seterr(why, len, "threads_used %u exceeds max_threads %u",
+               (unsigned)h->threads_used, (unsigned)h->max_threads);
+        return 1;
+    }
+    if (!memchr(h->process_name, '\0', sizeof h->process_name)) {
+        seterr(why, len, "process_name not NUL-terminated");
+        return 1;
+    }
+    if (!memchr(h->cmdline, '\0', sizeof h->cmdline)) {
+        seterr(why, len, "cmdline not NUL-terminated");
+        return 1;
+    }
+    return 0;
+}
+
+static void note_damage(pmv_snapshot *snap, uint32_t idx, const char *fmt, ...)
+{
+    if (snap->series_damaged++ == 0) {
+        char why[128];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof why, fmt, ap);
+        va_end(ap);
+        snprintf(snap->damage_first, sizeof snap->damage_first, "series %u: %s", (unsigned)idx, why);
+    }
+}
+
+void pmv_series_free(pmv_series *s)
+{
+    free(s->name);
+    free(s->base);
+    free(s->labels_raw);
+    pmv_labels_free(s->labels);
+    arrfree(s->bins);
+    memset(s, 0, sizeof *s);
+}
+
+/* The rows a series is summed over: slots [0, threads_used), then the
+   shared slot, row max_threads (threads beyond capacity record there; its
+   seq stays 0, so read_cell takes it at once). Past the last: max_threads + 1. */
+static uint32_t first_row(const pm_shm_header *h) { return h->threads_used ? 0 : h->max_threads; }
+static uint32_t next_row(const pm_shm_header *h, uint32_t t)
+{
+    if (t + 1u < h->threads_used) return t + 1u;
+    return t < h->max_threads ? h->max_threads : h->max_threads + 1u;
+}
+
+/* Sums the cells of one series over the thread slots. Returns 0, or -1 with
+   why set when a cell's histogram offset is invalid (the series is then
+   damaged as a whole: we cannot tell which of its numbers to trust). */
+static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_series *s,
+                     uint64_t *dense, uint64_t *cellbuf, uint32_t torn_before, char *why, size_t len)
+{
+    int has_min = 0, hist_any = 0;
+    uint32_t dense_lo = 0, dense_hi = 0;   /* the buckets any cell can have touched */
+    for (uint32_t t = first_row(h); t <= h->max_threads; t = next_row(h, t)) {
+        const pm_shm_cell *c = (const pm_shm_cell *)(map + h->cells_off +
+            ((uint64_t)t * h->max_series + s->index) * PM_SHM_CELL_SIZE);
+        if (s->kind == PM_SHM_KIND_COUNTER) {
+            s->count += load64(&c->count);
+            continue;
+        }
+        if (s->kind == PM_SHM_KIND_GAUGE) continue;
+        cell_copy cc;
+        read_cell(map, h, c, &cc, cellbuf, torn_before + s->torn_cells < PMV_PATIENT_TORN_CELLS);
+        if (!hist_off_valid(cc.hist_off, h)) {
+            seterr(why, len, "thread slot %u: hist_off %llu outside the arena or misaligned",
+                   (unsigned)t, (unsigned long long)cc.hist_off);
+            return -1;
+        }
+        s->torn_cells += (uint32_t)cc.torn;
+        if (cc.count == 0) continue;
+        s->count += cc.count;
+        s->sum += cc.sum;
+        s->errors += cc.errors;
+        s->slow += cc.slow;
+        if (!has_min || cc.min < s->min) s->min = cc.min;
+        if (!has_min || cc.max > s->max) s->max = cc.max;
+        has_min = 1;
+        if (!cc.has_hist) continue;
+        uint32_t lo = cc.lo, hi = cc.hi;
+        for (uint32_t i = lo; i <= hi; i++) dense[i] += cellbuf[i];
+        if (!hist_any || lo < dense_lo) dense_lo = lo;
+        if (!hist_any || hi > dense_hi) dense_hi = hi;
+        hist_any = 1;
+    }
+    if (hist_any) {
+        for (uint32_t i = dense_lo; i <= dense_hi; i++) {
+            if (!dense[i]) continue;
+            pmv_bin bin = { i, dense[i] };
+            arrput(s->bins, bin);
+            s->hist_total += dense[i];
+            dense[i] = 0;
+        }
+    }
+    return 0;
+}
+
+static int cmp_drop_ticket(const void *a, const void *b)
+{
+    const pmv_drop_note *x = a, *y = b;
+    return (x->ticket > y->ticket) - (x->ticket < y->ticket);
+}
+
+/* Copies the drop notes that read consistently (seq even, not 0, the same
+   before and after), oldest first. A note being rewritten is skipped: the
+   log is a hint for the user, its counts are in the dropped_* fields. */
+static void copy_drop_log(const unsigned char *map, pmv_snapshot *snap)
+{
+    snap->ndrops = 0;
+    for (uint32_t i = 0; i < PM_SHM_DROP_NOTES; i++) {
+        const unsigned char *n = map + offsetof(pm_shm_header, drop_log) + (size_t)i * sizeof(pm_shm_drop_note);
+        for (int tries = 0; tries < 8; tries++) {
+            uint64_t s1 = __atomic_load_n((const uint64_t *)(const void *)(n + offsetof(pm_shm_drop_note, seq)), __ATOMIC_ACQUIRE);
+            if (s1 == 0 || (s1 & 1)) break;
+            pmv_drop_note d;
+            d.ticket = load64(n + offsetof(pm_shm_drop_note, ticket));
+            d.reason = load32_acq(n + offsetof(pm_shm_drop_note, reason));
+            d.name_len = load32_acq(n + offsetof(pm_shm_drop_note, name_len));
+            memcpy(d.name, n + offsetof(pm_shm_drop_note, name), sizeof d.name);
+            __atomic_thread_fence(__ATOMIC_ACQUIRE);
+            if (load64(n + offsetof(pm_shm_drop_note, seq)) != s1) continue;
+            d.name[sizeof d.name - 1] = '\0';
+            snap->drops[snap->ndrops++] = d;
+            break;
+        }
+    }
+    qsort(snap->drops, snap->ndrops, sizeof snap->drops[0], cmp_drop_ticket);
+}
+
+/* The part that touches the mapping; runs under the SIGBUS guard. Every
+   allocation is reachable from snap at every moment, so a jump out of here
+   leaks nothing once the caller frees snap. */
+static int copy_segment(const unsigned char *map, uint64_t size, pmv_snapshot *snap,
+                        uint64_t *dense, char *err, size_t errlen)
+{
+    pm_shm_header h;
+    char why[192];
+    memcpy(&h, map, sizeof h);
+    /* the atomics are read once; validation and use both see that value */
+    h.series_count = load32_acq(map + offsetof(pm_shm_header, series_count));
+    h.threads_used = load32_acq(map + offsetof(pm_shm_header, threads_used));
+    if (header_error(&h, size, why, sizeof why)) {
+        seterr(err, errlen, "segment damaged: %s", why);
+        return PMV_EDAMAGED;
+    }
+    if (h.state == PM_SHM_STATE_INIT) {
+        seterr(err, errlen, "segment is still being created (state INIT); try again");
+        return PMV_EINIT;
+    }
+    snap->pid = h.pid;
+    snap->uid = h.uid;
+    memcpy(snap->process, h.process_name, sizeof snap->process);
+    memcpy(snap->cmdline, h.cmdline, sizeof snap->cmdline);
+    snap->state = h.state;
+    snap->start_realtime_ns = h.start_realtime_ns;
+    snap->start_monotonic_ns = h.start_monotonic_ns;
+    snap->end_realtime_ns = h.end_realtime_ns;
+    snap->clock_kind = h.clock_kind;
+    snap->ns_per_tick = h.ns_per_tick;
+    snap->default_slow_ns = h.default_slow_ns;
+    snap->max_series = h.max_series;
+    snap->max_threads = h.max_threads;
+    snap->arena_size = h.arena_size;
+    snap->arena_used = load64(map + offsetof(pm_shm_header, arena_used));
+    snap->total_size = h.total_size;
+    snap->series_count = h.series_count;
+    snap->threads_used = h.threads_used;
+    snap->dropped = load64(map + offsetof(pm_shm_header, dropped));
+    snap->dropped_series_full = load64(map + offsetof(pm_shm_header, dropped_series_full));
+    snap->dropped_threads_full = load64(map + offsetof(pm_shm_header, dropped_threads_full));
+    snap->dropped_bad_name = load64(map + offsetof(pm_shm_header, dropped_bad_name));
+    snap->dropped_kind_mismatch = load64(map + offsetof(pm_shm_header, dropped_kind_mismatch));
+    snap->dropped_no_memory = load64(map + offsetof(pm_shm_header, dropped_no_memory));
+    snap->dropped_hist = load64(map + offsetof(pm_shm_header, dropped_hist));
+    snap->dropped_unit_mismatch = load64(map + offsetof(pm_shm_header, dropped_unit_mismatch));
+    snap->dropped_negative = load64(map + offsetof(pm_shm_header, dropped_negative));
+    snap->flags = load32_acq(map + offsetof(pm_shm_header, flags));
+    snap->parent_pid = h.parent_pid;
+    snap->writers = load32_acq(map + offsetof(pm_shm_header, writers));
+    snap->heartbeat_realtime_ns = load64(map + offsetof(pm_shm_header, heartbeat_realtime_ns));
+    snap->heartbeat_interval_ns = h.heartbeat_interval_ns;
+    snap->pid_ns_dev = h.pid_ns_dev;
+    snap->pid_ns_ino = h.pid_ns_ino;
+    snap->proc_start_ticks = h.proc_start_ticks;
+    snap->overflow_threads = load64(map + offsetof(pm_shm_header, overflow_threads));
+    snap->end_how = load32_acq(map + offsetof(pm_shm_header, end_how));
+    snap->end_code = load32_acq(map + offsetof(pm_shm_header, end_code));
+    if (snap->end_how > PM_SHM_END_UNSEEN) snap->end_how = PM_SHM_END_UNKNOWN;
+    memcpy(snap->config_errors, h.config_errors, sizeof snap->config_errors);
+    snap->config_errors[sizeof snap->config_errors - 1] = '\0';
+    copy_drop_log(map, snap);
+
+    for (uint32_t t = 0; t < h.threads_used; t++) {
+        const pm_shm_thread *th = (const pm_shm_thread *)(map + h.threads_off + (uint64_t)t * PM_SHM_THREAD_SIZE);
+        if (load32_acq(&th->state) == PM_SHM_THREAD_ACTIVE) snap->threads_active++;
+    }
+
+    for (uint32_t i = 0; i < h.series_count; i++) {
+        const unsigned char *rec = map + h.series_off + (uint64_t)i * PM_SHM_SERIES_SIZE;
+        uint32_t state = load32_acq(rec + offsetof(pm_shm_series, state));
+        if (state == PM_SHM_SERIES_FREE || state == PM_SHM_SERIES_CLAIMED) {
+            snap->series_pending++;
+            continue;
+        }
+        if (state != PM_SHM_SERIES_READY) {
+            note_damage(snap, i, "unknown state %u", (unsigned)state);
+            continue;
+        }
+        pm_shm_series r;
+        memcpy(&r, rec, sizeof r);
+        const char *nul = memchr(r.name, '\0', sizeof r.name);
+        if (!nul) { note_damage(snap, i, "name not NUL-terminated"); continue; }
+        if ((size_t)(nul - r.name) != r.name_len) {
+            note_damage(snap, i, "name_len %u but the name is %zu bytes",
+                        (unsigned)r.name_len, (size_t)(nul - r.name));
+            continue;
+        }
+        if (r.name_len == 0) { note_damage(snap, i, "empty name"); continue; }
+        if (r.kind < PM_SHM_KIND_COUNTER || r.kind > PM_SHM_KIND_DISTRIBUTION) {
+            note_damage(snap, i, "unknown kind %u", (unsigned)r.kind);
+            continue;
+        }
+        if (r.unit > PM_SHM_UNIT_BYTES) {
+            note_damage(snap, i, "unknown unit %u", (unsigned)r.unit);
+            continue;
+        }
+        pmv_series blank = { 0 };
+        arrput(snap->series, blank);
+        pmv_series *s = &arrlast(snap->series);
+        s->index = i;
+        s->kind = r.kind;
+        s->unit = r.unit;
+        s->slow_ns = load64(rec + offsetof(pm_shm_series, slow_ns));
+        s->gauge = (int64_t)load64(rec + offsetof(pm_shm_series, gauge));
+        s->name = strdup(r.name);
+        if (!s->name) abort();
+        pmv_labels_parse(s->name, &s->base, &s->labels, &s->labels_raw);
+        if (sum_cells(map, &h, s, dense, dense + PM_SHM_HIST_BUCKETS, snap->torn_cells, why, sizeof why) != 0) {
+            note_damage(snap, i, "%s", why);
+            pmv_series_free(s);
+            arrsetlen(snap->series, arrlen(snap->series) - 1);
+            memset(dense, 0, PM_SHM_HIST_BUCKETS * sizeof *dense);
+            continue;
+        }
+        snap->torn_cells += s->torn_cells;
+    }
+    return PMV_OK;
+}
+
+int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, size_t errlen)
+{
+    memset(snap, 0, sizeof *snap);
+    snprintf(snap->path, sizeof snap->path, "%s", seg->path);
+    snap->file_uid = (uint32_t)seg->st.st_uid;
+    uint64_t size = (uint64_t)seg->st.st_size;
+    if (size > SIZE_MAX) {
+        seterr(err, errlen, "segment damaged: %s is too large to map", seg->path);
+        return PMV_EDAMAGED;
+    }
+    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, seg->fd, 0);
+    if (map == MAP_FAILED) {
+        seterr(err, errlen, "%s: mmap: %s", seg->path, strerror(errno));
+        return PMV_EIO;
+    }
+    uint64_t *dense = calloc(2 * PM_SHM_HIST_BUCKETS, sizeof *dense); /* the sum, then one cell's copy */
+    if (!dense) abort();
+
+    struct sigaction sa, old;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_sigaction = on_sigbus;
+    sa.sa_flags = SA_SIGINFO;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGBUS, &sa, &old);
+
+    /* test hook: lets the test suite truncate the file while we hold the
+       mapping, to exercise the SIGBUS path deterministically */
+    const char *pause_ms = getenv("PERFMON_VIEW_TEST_PAUSE_MS");
+    if (pause_ms) {
+        struct timespec ts = { 0, 0 };
+        long ms = atol(pause_ms);
+        ts.tv_sec = ms / 1000;
+        ts.tv_nsec = (ms % 1000) * 1000000L;
+        nanosleep(&ts, NULL);
+    }
+
+    int rc;
+    if (sigsetjmp(guard_jmp, 1) == 0) {
+        guard_active = 1;
+        rc = copy_segment(map, size, snap, dense, err, errlen);
+        guard_active = 0;
+    } else {
+        pmv_snapshot_free(snap);
+        snprintf(snap->path, sizeof snap->path, "%s", seg->path);
+        seterr(err, errlen, "segment damaged: the file shrank while being read (SIGBUS)");
+        rc = PMV_EDAMAGED;
+    }
+    sigaction(SIGBUS, &old, NULL);
+    free(dense);
+    munmap(map, (size_t)size);
+    if (rc != PMV_OK) {
+        pmv_snapshot_free(snap);
+        return rc;
+    }
+    /* after the copy: a writer that exits meanwhile wrote its last values */
+    int alive = pmv_segment_alive(seg);
+    if (alive < 0) {
+        seterr(err, errlen, "%s: flock: %s", seg->path, strerror(errno));
+        pmv_snapshot_free(snap);
+        return PMV_EIO;
+    }
+    snap->alive = alive;
+    return PMV_OK;
+}
+
+void pmv_snapshot_free(pmv_snapshot *snap)
+{
+    for (ptrdiff_t i = 0; i < arrlen(snap->series); i++) pmv_series_free(&snap->series[i]);
+    arrfree(snap->series);
+    memset(snap, 0, sizeof *snap);
+}
+
+static int cmp_series(const void *a, const void *b)
+{
+    const pmv_series *x = a, *y = b;
+    int c = strcmp(x->name, y->name);
+    return c ? c : (x->index > y->index) - (x->index < y->index);
+}
+
+void pmv_snapshot_sort_by_name(pmv_snapshot *snap)
+{
+    if (arrlen(snap->series) > 1)
+        qsort(snap->series, (size_t)arrlen(snap->series), sizeof *snap->series, cmp_series);
+}
+
+const char *pmv_snapshot_status(const pmv_snapshot *snap)
+{
+    /* EXITED wins over the lock: after pm_shutdown() the numbers are final
+       even if the process lingers (or is still closing its descriptor) */
+    if (snap->state == PM_SHM_STATE_EXITED) return "exited";
+    if (snap->alive) return "alive";
+    if (snap->execed || (snap->flags & PM_SHM_FLAG_EXECED)) return "exec'd";
+    /* a fork child that ended with _exit(), its status reaped by the program */
+    return snap->end_how == PM_SHM_END_UNSEEN ? "ended" : "crashed";
+}
+
+uint64_t pmv_snapshot_last_seen_ns(const pmv_snapshot *snap)
+{
+    if (snap->alive || snap->state == PM_SHM_STATE_EXITED) return 0;
+    return snap->heartbeat_realtime_ns > snap->start_realtime_ns ? snap->heartbeat_realtime_ns : 0;
+}
+
+uint64_t pmv_realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+uint64_t pmv_snapshot_uptime_ns(const pmv_snapshot *snap)
+{
+    uint64_t end = pmv_realtime_ns();
+    if (snap->state == PM_SHM_STATE_EXITED && snap->end_realtime_ns)
+        end = snap->end_realtime_ns;
+    else if (pmv_snapshot_last_seen_ns(snap))
+        end = pmv_snapshot_last_seen_ns(snap);   /* a crash leaves no end time: its last heartbeat */
+    return end > snap->start_realtime_ns ? end - snap->start_realtime_ns : 0;
+}
+
+uint64_t pmv_snapshot_age_ns(const pmv_snapshot *snap)
+{
+    uint64_t now = pmv_realtime_ns();
+    return now > snap->start_realtime_ns ? now - snap->start_realtime_ns : 0;
+}
+
+const char *pmv_kind_str(int kind)
+{
+    switch (kind) {
+    case PM_SHM_KIND_COUNTER: return "counter";
+    case PM_SHM_KIND_GAUGE: return "gauge";
+    case PM_SHM_KIND_TIMER: return "timer";
+    case PM_SHM_KIND_DISTRIBUTION: return "distribution";
+    default: return "?";
+    }
+}
+
+const char *pmv_unit_str(int unit)
+{
+    switch (unit) {
+    case PM_SHM_UNIT_NANOSECONDS: return "ns";
+    case PM_SHM_UNIT_BYTES: return "bytes";
+    default: return "";
+    }
+}
