@@ -27,6 +27,11 @@
                 writer.req{method="POST",path="/b\"q\\"} i % 3 == 1
                 writer.req{method="GET",path="/c\nd"}    i % 3 == 2
                 (escaped values via pm_name(); counters)
+     hostile    writer.hostile{v="..."}, counters, +1 per iteration each,
+                with label values a terminal, a spreadsheet or a JSON
+                parser must not take as they are: raw C1 CSI (0x9b), C1
+                as UTF-8 (c2 9b), a right-to-left override (U+202E), DEL,
+                invalid UTF-8 (0xff), "=HYPERLINK(...)", and "café ✓"
      mixed      count + timer + labels, and writer.gauge (gauge, set to
                 -threads * iters), writer.bytes (distribution in bytes, 4096
                 per iteration)
@@ -86,6 +91,21 @@ static char label_names[3][PM_SHM_NAME_MAX];
 
 static void do_labels(long i) { pm_count(label_names[i % 3], 1); }
 
+static const char *const hostile_names[] = {
+    "writer.hostile{v=\"\x9b" "31mred\"}",
+    "writer.hostile{v=\"\xc2\x9b" "2Jclear\"}",
+    "writer.hostile{v=\"evil\xe2\x80\xae" "gnp.exe\"}",
+    "writer.hostile{v=\"del\x7f" "bad\xff" "byte\"}",
+    "writer.hostile{v=\"=HYPERLINK(\\\"http://x\\\")\"}",
+    "writer.hostile{v=\"caf\xc3\xa9 \xe2\x9c\x93\"}",
+};
+
+static void do_hostile(long i)
+{
+    (void)i;
+    for (size_t k = 0; k < sizeof hostile_names / sizeof hostile_names[0]; k++) pm_count(hostile_names[k], 1);
+}
+
 static void *worker(void *arg)
 {
     long t = (long)(intptr_t)arg;
@@ -94,6 +114,7 @@ static void *worker(void *arg)
         if (strcmp(opt_mode, "count") == 0) do_count(i);
         else if (strcmp(opt_mode, "timer") == 0) do_timer(i);
         else if (strcmp(opt_mode, "labels") == 0) do_labels(i);
+        else if (strcmp(opt_mode, "hostile") == 0) do_hostile(i);
         else if (strcmp(opt_mode, "lognormal") == 0) {
             double v = exp(log(1e6) + rng_normal(&rng));
             uint64_t x = (uint64_t)llround(v);
@@ -161,7 +182,7 @@ int main(int argc, char **argv)
         opt_errors_every < 0 || opt_slow_every < 0 || opt_scale < 1 || opt_scale > 1000)
         return usage("bad number");
     if (strcmp(opt_mode, "count") && strcmp(opt_mode, "timer") && strcmp(opt_mode, "lognormal") &&
-        strcmp(opt_mode, "labels") && strcmp(opt_mode, "mixed"))
+        strcmp(opt_mode, "labels") && strcmp(opt_mode, "mixed") && strcmp(opt_mode, "hostile"))
         return usage("unknown mode");
     if (strcmp(opt_then, "exit") && strcmp(opt_then, "wait") && strcmp(opt_then, "kill") &&
         strcmp(opt_then, "abort"))

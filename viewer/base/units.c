@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 /* Prints v (already scaled into [0, 1000)) with three significant digits.
    Returns 0 if rounding carried it to 1000, so the caller moves one unit up. */
@@ -80,5 +81,20 @@ char *pmv_fmt_age(uint64_t ns, char *buf, size_t len)
     else if (s < 3600) snprintf(buf, len, "%llum%02llus", (unsigned long long)(s / 60), (unsigned long long)(s % 60));
     else if (s < 86400) snprintf(buf, len, "%lluh%02llum", (unsigned long long)(s / 3600), (unsigned long long)(s % 3600 / 60));
     else snprintf(buf, len, "%llud%02lluh", (unsigned long long)(s / 86400), (unsigned long long)(s % 86400 / 3600));
+    return buf;
+}
+
+char *pmv_fmt_fixed(double v, char *buf, size_t len)
+{
+    if (v == floor(v) && fabs(v) < 9e15) snprintf(buf, len, "%.0f", v);
+    else if (fabs(v) < 1) { snprintf(buf, len, "%.6g", v); return buf; }  /* a short window: 0.000125 */
+    else snprintf(buf, len, "%.3f", v);
+    char *dot = strchr(buf, '.');
+    if (dot) {
+        char *end = buf + strlen(buf) - 1;
+        while (end > dot && *end == '0') *end-- = '\0';
+        if (end == dot) *end = '\0';
+    }
+    if (strcmp(buf, "-0") == 0) snprintf(buf, len, "0");
     return buf;
 }

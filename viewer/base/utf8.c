@@ -20,3 +20,14 @@ int pmv_utf8_len(const unsigned char *s)
     if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
     return n;
 }
+
+uint32_t pmv_utf8_decode(const unsigned char *p, int n)
+{
+    switch (n) {
+    case 1: return p[0];
+    case 2: return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+    case 3: return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+    default: return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
+                    (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+    }
+}

@@ -80,7 +80,3 @@ int pmv_use_bold(FILE *f)
     return isatty(fileno(f));
 }
 
-int pmv_series_unit(const pmv_series *s)
-{
-    return s->kind == PM_SHM_KIND_TIMER ? PM_SHM_UNIT_NANOSECONDS : s->unit;
-}

@@ -32,8 +32,6 @@ int pmv_is_help(const char *arg);
    TERM not "dumb". */
 int pmv_use_bold(FILE *f);
 
-/* Unit a series' values are in: timers always hold nanoseconds. */
-int pmv_series_unit(const pmv_series *s);
 
 /* Subcommands: argv[0] is the subcommand name. Each returns an exit status. */
 int pmv_cmd_list(int argc, char **argv);

@@ -3,9 +3,9 @@
    The JSON and CSV shapes are a contract other programs parse: keys and
    columns may be added, never renamed or removed.
 
-   JSON: {"pid", "process", "alive", "state" (alive|exited|crashed|exec'd|
-          ended), "cmdline", "uptime_s",
-          "start_realtime_ns", "end_realtime_ns", "dropped",
+   JSON: {"pid", "time" (Unix seconds of the snapshot), "process",
+          "cmdline", "alive", "state" (alive|exited|crashed|exec'd|ended),
+          "uptime_s", "start_realtime_ns", "end_realtime_ns", "dropped",
           "dropped_reasons": {...}, "flags": [fork_child|execed|alt_name|
           other_pid_namespace], "parent_pid", "writers", "segments",
           "overflow_threads", "last_heartbeat_realtime_ns", "exit_status"
@@ -13,25 +13,16 @@
           null), "config_errors": ["..."], "dropped_names": [{"name", "name_len",
           "reason"}], "threads_active", "threads_used", "damaged_series",
           "series": [...]}
-   each series: "name" (base name, no labels), "full_name", "labels" {k: v},
-   "kind" (counter|gauge|timer|distribution), "unit" ("ns", "bytes" or ""),
-   then
-     counters, gauges:        "value" (integer; gauges may be negative)
-     timers, distributions:   "count", "errors", "slow", "sum", "min",
-                              "max", "mean", "p50", "p90", "p95", "p99"
-   Values are in the series' unit; timers are always in nanoseconds. When
-   count is 0, min, max, mean and the percentiles are null (there is no
-   value to report, and 0 would be a plausible-looking lie). Percentiles
-   are histogram estimates (within 1%, clamped to min..max); mean and
-   percentiles may be fractional. Strings are valid UTF-8: control
-   characters are written as \u00XX and invalid bytes as \ufffd.
+   each series in the one shape of out/series_out.h, since the start, with
+   its histogram buckets. Strings are valid UTF-8: control characters are
+   written as \u00XX and invalid bytes as \ufffd.
 
-   CSV (RFC 4180 quoting, LF line ends): header row
-     name,labels,kind,unit,value,count,errors,slow,sum,min,max,mean,p50,p90,p95,p99
-   labels is the raw k="v",... text; fields that do not apply are empty. */
+   CSV (RFC 4180, LF line ends; out/csv.h): the series columns of
+   out/series_out.h, one row per series. */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include <stb_ds.h>
 
@@ -39,7 +30,9 @@
 #include "cmd/cli.h"
 #include "out/diag.h"
 #include "out/json_write.h"
-#include "base/hist.h"
+#include "base/units.h"
+#include "model/window.h"
+#include "out/series_out.h"
 
 const char pmv_help_export[] =
     "usage: perfmon-view export PID [--format json|csv] [-o FILE]\n"
@@ -49,89 +42,44 @@ const char pmv_help_export[] =
     "  -o, --output FILE   write to FILE atomically (a new FILE.XXXXXX, then rename);\n"
     "                      default standard output\n"
     "\n"
-    "JSON: {\"pid\", \"process\", \"alive\", \"state\", \"dropped\", \"dropped_reasons\",\n"
-    "       \"series\": [{\"name\", \"labels\", \"kind\", \"unit\", \"value\" (counters,\n"
-    "       gauges) or \"count\", \"errors\", \"slow\", \"sum\", \"min\", \"max\", \"mean\",\n"
-    "       \"p50\", \"p90\", \"p95\", \"p99\" (timers, distributions)}]}\n"
-    "Timer values are nanoseconds. min/max/mean/percentiles are null when\n"
-    "count is 0.\n"
+    "JSON: {\"pid\", \"time\", \"process\", \"alive\", \"state\", \"dropped\",\n"
+    "       \"dropped_reasons\", ..., \"series\": [{\"name\" (base name),\n"
+    "       \"full_name\", \"labels\", \"kind\", \"unit\", \"value\" (counters,\n"
+    "       gauges) or \"count\", \"errors\", \"slow\", \"sum\", \"min\", \"max\",\n"
+    "       \"mean\", \"p50\", \"p90\", \"p95\", \"p99\", \"buckets\" (timers,\n"
+    "       distributions)}]}\n"
+    "time is the snapshot's Unix time in seconds. buckets are the non-empty\n"
+    "histogram buckets, [[lower, upper, count], ...] (lower <= v < upper), to\n"
+    "compute any quantile. Timer values are nanoseconds. min/max/mean/\n"
+    "percentiles are null when count is 0.\n"
     "CSV: name,labels,kind,unit,value,count,errors,slow,sum,min,max,mean,\n"
-    "     p50,p90,p95,p99 - one row per series, fields that do not apply empty.\n"
+    "     p50,p90,p95,p99 - one row per series, fields that do not apply empty;\n"
+    "     text that a spreadsheet would run as a formula is led by '.\n"
+    "The same series fields as watch (README \"Output formats\").\n"
     "\n"
     "exit status: 0 ok, 2 usage error, unreadable segment, or write failure\n";
 
-/* ---- JSON */
+/* ---- JSON and CSV: the series through out/series_out.h */
 
-/* The export's numbers: integers print as integers, fractions with up to
-   3 decimals, NAN as null. */
-static void export_num(FILE *f, double v)
+static void json_fixed(FILE *f, double v)
 {
     char buf[64];
-    if (!isfinite(v)) { fputs("null", f); return; }
-    snprintf(buf, sizeof buf, "%.3f", v);
-    char *dot = strchr(buf, '.');
-    if (dot) {
-        char *end = buf + strlen(buf) - 1;
-        while (end > dot && *end == '0') *end-- = '\0';
-        if (end == dot) *end = '\0';
-    }
-    if (strcmp(buf, "-0") == 0) strcpy(buf, "0");
-    fputs(buf, f);
+    fputs(isfinite(v) ? pmv_fmt_fixed(v, buf, sizeof buf) : "null", f);
 }
 
 static void json_u64(FILE *f, uint64_t v) { fprintf(f, "%llu", (unsigned long long)v); }
 
-static const double quantiles[] = { 0.50, 0.90, 0.95, 0.99 };
-static const char *const quantile_keys[] = { "p50", "p90", "p95", "p99" };
-
-static void json_series(FILE *f, const pmv_series *s)
+static void write_json(FILE *f, const pmv_snapshot *snap, uint32_t pid, double now)
 {
-    fputs("{\"name\": ", f);
-    pmv_json_str(f, s->base);
-    fputs(", \"full_name\": ", f);
-    pmv_json_str(f, s->name);
-    fputs(", \"labels\": {", f);
-    for (ptrdiff_t i = 0; i < arrlen(s->labels); i++) {
-        if (i) fputs(", ", f);
-        pmv_json_str(f, s->labels[i].key);
-        fputs(": ", f);
-        pmv_json_str(f, s->labels[i].value);
-    }
-    fprintf(f, "}, \"kind\": \"%s\", \"unit\": \"%s\"", pmv_kind_str(s->kind),
-            pmv_unit_str(pmv_series_unit(s)));
-    if (s->kind == PM_SHM_KIND_COUNTER) {
-        fputs(", \"value\": ", f);
-        json_u64(f, s->count);
-    } else if (s->kind == PM_SHM_KIND_GAUGE) {
-        fprintf(f, ", \"value\": %lld", (long long)s->gauge);
-    } else {
-        int have = s->count > 0;
-        double nan = NAN;
-        fputs(", \"count\": ", f); json_u64(f, s->count);
-        fputs(", \"errors\": ", f); json_u64(f, s->errors);
-        fputs(", \"slow\": ", f); json_u64(f, s->slow);
-        fputs(", \"sum\": ", f); json_u64(f, s->sum);
-        fputs(", \"min\": ", f); export_num(f, have ? (double)s->min : nan);
-        fputs(", \"max\": ", f); export_num(f, have ? (double)s->max : nan);
-        fputs(", \"mean\": ", f); export_num(f, pmv_mean(s->sum, s->count));
-        for (int q = 0; q < 4; q++) {
-            fprintf(f, ", \"%s\": ", quantile_keys[q]);
-            export_num(f, have ? pmv_percentile(s->bins, (int)arrlen(s->bins), s->hist_total,
-                                              quantiles[q], s->min, s->max) : nan);
-        }
-    }
-    fputc('}', f);
-}
-
-static void write_json(FILE *f, const pmv_snapshot *snap, uint32_t pid)
-{
-    fprintf(f, "{\"pid\": %u, \"process\": ", (unsigned)pid);
+    fprintf(f, "{\"pid\": %u, \"time\": ", (unsigned)pid);
+    json_fixed(f, now);
+    fputs(", \"process\": ", f);
     pmv_json_str(f, snap->process);
     fputs(", \"cmdline\": ", f);
     pmv_json_str(f, snap->cmdline);
     fprintf(f, ", \"alive\": %s, \"state\": \"%s\", \"uptime_s\": ",
             snap->alive ? "true" : "false", pmv_snapshot_status(snap));
-    export_num(f, (double)pmv_snapshot_uptime_ns(snap) / 1e9);
+    json_fixed(f, (double)pmv_snapshot_uptime_ns(snap) / 1e9);
     fputs(", \"start_realtime_ns\": ", f); json_u64(f, snap->start_realtime_ns);
     fputs(", \"end_realtime_ns\": ", f); json_u64(f, snap->end_realtime_ns);
     fputs(", \"dropped\": ", f); json_u64(f, snap->dropped);
@@ -145,73 +93,44 @@ static void write_json(FILE *f, const pmv_snapshot *snap, uint32_t pid)
     pmv_json_diagnostics(snap, f);
     fprintf(f, ", \"threads_active\": %u, \"threads_used\": %u, \"damaged_series\": %u, \"series\": [",
             (unsigned)snap->threads_active, (unsigned)snap->threads_used, (unsigned)snap->series_damaged);
+    double up = (double)pmv_snapshot_uptime_ns(snap) / 1e9;
     for (ptrdiff_t i = 0; i < arrlen(snap->series); i++) {
+        pmv_win w;
+        pmv_win_total(&snap->series[i], up, &w);
         fputs(i ? ",\n  " : "\n  ", f);
-        json_series(f, &snap->series[i]);
+        pmv_series_json(f, &w, PMV_OUT_BUCKETS);
+        pmv_win_clear(&w);
     }
     fputs(arrlen(snap->series) ? "\n]}\n" : "]}\n", f);
 }
 
-/* ---- CSV */
-
-static void csv_field(FILE *f, const char *s, int force_quote)
-{
-    if (!force_quote && !strpbrk(s, ",\"\r\n")) { fputs(s, f); return; }
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"') fputc('"', f);
-        fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
-static void csv_num(FILE *f, double v)
-{
-    fputc(',', f);
-    if (isfinite(v)) export_num(f, v); /* same number rules as JSON, empty for none */
-}
-
-static void csv_u64(FILE *f, uint64_t v) { fprintf(f, ",%llu", (unsigned long long)v); }
-
 static void write_csv(FILE *f, const pmv_snapshot *snap)
 {
-    fputs("name,labels,kind,unit,value,count,errors,slow,sum,min,max,mean,p50,p90,p95,p99\n", f);
+    pmv_series_csv_header(f, 0);
+    fputc('\n', f);
     for (ptrdiff_t i = 0; i < arrlen(snap->series); i++) {
-        const pmv_series *s = &snap->series[i];
-        csv_field(f, s->base, 0);
-        fputc(',', f);
-        csv_field(f, s->labels_raw, s->labels_raw[0] != '\0');
-        fprintf(f, ",%s,%s", pmv_kind_str(s->kind), pmv_unit_str(pmv_series_unit(s)));
-        if (s->kind == PM_SHM_KIND_COUNTER) {
-            csv_u64(f, s->count);
-            fputs(",,,,,,,,,,,", f);
-        } else if (s->kind == PM_SHM_KIND_GAUGE) {
-            fprintf(f, ",%lld,,,,,,,,,,,", (long long)s->gauge);
-        } else {
-            int have = s->count > 0;
-            fputc(',', f); /* no value */
-            csv_u64(f, s->count);
-            csv_u64(f, s->errors);
-            csv_u64(f, s->slow);
-            csv_u64(f, s->sum);
-            csv_num(f, have ? (double)s->min : NAN);
-            csv_num(f, have ? (double)s->max : NAN);
-            csv_num(f, pmv_mean(s->sum, s->count));
-            for (int q = 0; q < 4; q++)
-                csv_num(f, have ? pmv_percentile(s->bins, (int)arrlen(s->bins), s->hist_total,
-                                                 quantiles[q], s->min, s->max) : NAN);
-        }
+        pmv_win w;
+        pmv_win_total(&snap->series[i], 0, &w);
+        pmv_series_csv(f, &w, 0);
         fputc('\n', f);
+        pmv_win_clear(&w);
     }
+}
+
+static double realtime_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 /* ---- command */
 
-static int write_out(const char *path, int csv, const pmv_snapshot *snap, uint32_t pid)
+static int write_out(const char *path, int csv, const pmv_snapshot *snap, uint32_t pid, double now)
 {
     if (!path || strcmp(path, "-") == 0) {
         if (csv) write_csv(stdout, snap);
-        else write_json(stdout, snap, pid);
+        else write_json(stdout, snap, pid, now);
         if (fflush(stdout) != 0 || ferror(stdout)) {
             pmv_error("export: writing standard output: %s", strerror(errno));
             return PMV_EXIT_USAGE;
@@ -223,7 +142,7 @@ static int write_out(const char *path, int csv, const pmv_snapshot *snap, uint32
     FILE *f = pmv_atomic_open(&af, path, err, sizeof err);
     if (f) {
         if (csv) write_csv(f, snap);
-        else write_json(f, snap, pid);
+        else write_json(f, snap, pid, now);
         if (pmv_atomic_commit(&af, err, sizeof err) == 0) return PMV_EXIT_OK;
     }
     pmv_error("export: %s", err);
@@ -269,12 +188,13 @@ int pmv_cmd_export(int argc, char **argv)
 
     pmv_snapshot snap;
     char err[512];
+    double now = realtime_s();
     if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
         pmv_error("pid %u: %s", (unsigned)pid, err);
         return PMV_EXIT_USAGE;
     }
     pmv_snapshot_sort_by_name(&snap);
-    int rc = write_out(out, csv, &snap, pid);
+    int rc = write_out(out, csv, &snap, pid, now);
     pmv_snapshot_free(&snap);
     return rc;
 }

@@ -12,6 +12,9 @@
 #include "cmd/cli.h"
 #include "read/live.h"
 #include "model/window.h"
+#include "base/units.h"
+#include "out/json_write.h"
+#include "out/series_out.h"
 
 const char pmv_help_watch[] =
     "usage: perfmon-view watch PID [--interval S] [--count N] [--format csv|json]\n"
@@ -23,20 +26,22 @@ const char pmv_help_watch[] =
     "one last line covering its final values). Output is flushed every interval.\n"
     "\n"
     "csv (the default): a header line, then one row per series per interval:\n"
-    "  time,pid,name,kind,unit,window_s,count,rate,errors,error_pct,slow,\n"
-    "  sum,mean,p50,p90,p95,p99,max,value,total\n"
+    "  time,pid, then the series columns of export (name,labels,kind,unit,\n"
+    "  value,count,errors,slow,sum,min,max,mean,p50,p90,p95,p99), then the\n"
+    "  window's: window_s,rate,error_pct,total,reset\n"
     "json: one object per line per interval:\n"
-    "  {\"time\":..,\"pid\":..,\"process\":..,\"status\":..,\"window_s\":..,\n"
-    "   \"series\":[{\"name\":..,\"kind\":..,\"unit\":..,\"count\":..,\"rate\":..,...}]}\n"
+    "  {\"time\", \"pid\", \"process\", \"status\", \"window_s\", \"series\": [...]}\n"
+    "  each series as in export, plus \"window_s\", \"rate\", \"error_pct\",\n"
+    "  \"total\", \"reset\" (and \"count\" for counters)\n"
     "\n"
     "time is Unix seconds at the end of the window; window_s its length (for\n"
     "a target that had exited before watch started: its whole run);\n"
     "count, errors, slow and sum are the window's increases; rate = count /\n"
-    "window_s; mean, p50..p99 and max are over the window (from histogram\n"
-    "differences), in ns for timers and in the series' unit otherwise;\n"
-    "value is a counter's or gauge's value now, total the records since start.\n"
-    "A figure that does not apply or has no records is empty (csv) or null\n"
-    "(json).\n"
+    "window_s; mean, min, max and p50..p99 are over the window (from\n"
+    "histogram differences), in ns for timers and in the series' unit\n"
+    "otherwise; value is a counter's or gauge's value now, total the records\n"
+    "since start; reset says the counts restarted in the window. A figure\n"
+    "that does not apply or has no records is empty (csv) or null (json).\n"
     "\n"
     "options:\n"
     "  -i, --interval S   seconds per window (default 1; fractions ok)\n"
@@ -63,98 +68,29 @@ static int selected(const pmv_series *s, const char **names)
     return 0;
 }
 
-static const char *kind_name(int kind)
-{
-    return kind == PM_SHM_KIND_DISTRIBUTION ? "distribution" : pmv_kind_str(kind);
-}
-
-static const char *unit_name(const pmv_series *s)
-{
-    int u = pmv_series_unit(s);
-    return u == PM_SHM_UNIT_NANOSECONDS ? "ns" : u == PM_SHM_UNIT_BYTES ? "bytes" : "";
-}
-
-/* a number, or nothing/null when NAN */
-static void num(FILE *f, double v, int json)
-{
-    if (isnan(v) || isinf(v)) fputs(json ? "null" : "", f);
-    else if ((v == floor(v) || fabs(v) >= 1000) && fabs(v) < 1e18) fprintf(f, "%.0f", v);
-    else fprintf(f, "%.6g", v);
-}
-
-static void csv_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"') fputs("\"\"", f);
-        else fputc(c < 0x20 || c == 0x7f ? '?' : c, f);
-    }
-    fputc('"', f);
-}
-
-static void json_str(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-    }
-    fputc('"', f);
-}
-
-/* figures of one window, in column order after window_s */
-static void figures(FILE *f, const pmv_win *w, int json)
-{
-    const pmv_series *s = w->s;
-    int timer = s->kind == PM_SHM_KIND_TIMER, timed = timer || s->kind == PM_SHM_KIND_DISTRIBUTION;
-    int gauge = s->kind == PM_SHM_KIND_GAUGE;
-    struct { const char *key; double v; } fs[] = {
-        { "count", gauge ? NAN : (double)w->count },
-        { "rate", gauge ? NAN : w->rate },
-        { "errors", timer ? (double)w->errors : NAN },
-        { "error_pct", timer ? w->err_pct : NAN },
-        { "slow", timer ? (double)w->slow : NAN },
-        { "sum", timed ? (double)w->sum : NAN },
-        { "mean", w->mean }, { "p50", w->p50 }, { "p90", w->p90 }, { "p95", w->p95 },
-        { "p99", w->p99 }, { "max", w->max },
-        { "value", gauge ? (double)s->gauge : s->kind == PM_SHM_KIND_COUNTER ? (double)s->count : NAN },
-        { "total", gauge ? NAN : (double)s->count },
-    };
-    for (size_t i = 0; i < sizeof fs / sizeof fs[0]; i++) {
-        if (json) fprintf(f, ",\"%s\":", fs[i].key);
-        else fputc(',', f);
-        num(f, fs[i].v, json);
-    }
-}
-
 static void emit(FILE *f, const pmv_live *L, const pmv_win *wins, const char **names, int json, double ws)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
-    double t = (double)now.tv_sec + (double)now.tv_nsec / 1e9;
+    char t[64];
+    pmv_fmt_fixed((double)now.tv_sec + (double)(now.tv_nsec / 1000000) / 1e3, t, sizeof t);
     if (json) {
-        fprintf(f, "{\"time\":%.3f,\"pid\":%u,\"process\":", t, (unsigned)L->pid);
-        json_str(f, L->cur.process);
-        fprintf(f, ",\"status\":\"%s\",\"window_s\":%.6f,\"series\":[", pmv_snapshot_status(&L->cur), ws);
+        fprintf(f, "{\"time\": %s, \"pid\": %u, \"process\": ", t, (unsigned)L->pid);
+        pmv_json_str(f, L->cur.process);
+        char w[64];
+        fprintf(f, ", \"status\": \"%s\", \"window_s\": %s, \"series\": [", pmv_snapshot_status(&L->cur),
+                pmv_fmt_fixed(ws, w, sizeof w));
     }
     int first = 1;
     for (ptrdiff_t i = 0; i < arrlen(wins); i++) {
         const pmv_win *w = &wins[i];
         if (!selected(w->s, names)) continue;
         if (json) {
-            fputs(first ? "{\"name\":" : ",{\"name\":", f);
-            json_str(f, w->s->name);
-            fprintf(f, ",\"kind\":\"%s\",\"unit\":\"%s\"", kind_name(w->s->kind), unit_name(w->s));
-            figures(f, w, 1);
-            fputc('}', f);
+            if (!first) fputs(", ", f);
+            pmv_series_json(f, w, PMV_OUT_WINDOW);
         } else {
-            fprintf(f, "%.3f,%u,", t, (unsigned)L->pid);
-            csv_str(f, w->s->name);
-            fprintf(f, ",%s,%s,%.6f", kind_name(w->s->kind), unit_name(w->s), ws);
-            figures(f, w, 0);
+            fprintf(f, "%s,%u,", t, (unsigned)L->pid);
+            pmv_series_csv(f, w, PMV_OUT_WINDOW);
             fputc('\n', f);
         }
         first = 0;
@@ -251,8 +187,11 @@ int pmv_cmd_watch(int argc, char **argv)
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (!json) fputs("time,pid,name,kind,unit,window_s,count,rate,errors,error_pct,slow,"
-                     "sum,mean,p50,p90,p95,p99,max,value,total\n", stdout);
+    if (!json) {
+        fputs("time,pid,", stdout);
+        pmv_series_csv_header(stdout, PMV_OUT_WINDOW);
+        fputc('\n', stdout);
+    }
     fflush(stdout);
     pmv_win *wins = NULL;
     int rc = PMV_EXIT_OK;

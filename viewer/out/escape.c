@@ -16,20 +16,9 @@ void pmv_escape_init(void)
     locale_ok = setlocale(LC_CTYPE, "C.UTF-8") != NULL || setlocale(LC_CTYPE, "en_US.UTF-8") != NULL;
 }
 
-static uint32_t code_point(const unsigned char *p, int n)
-{
-    switch (n) {
-    case 1: return p[0];
-    case 2: return (uint32_t)(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
-    case 3: return (uint32_t)(p[0] & 0x0F) << 12 | (uint32_t)(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
-    default: return (uint32_t)(p[0] & 0x07) << 18 | (uint32_t)(p[1] & 0x3F) << 12 |
-                    (uint32_t)(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
-    }
-}
-
 /* What a terminal would obey rather than show: C0, DEL, C1 (CSI among
    them), and the bidi controls that reorder the rest of the line. */
-static int unsafe(uint32_t c)
+int pmv_control_char(uint32_t c)
 {
     return c < 0x20 || (c >= 0x7f && c < 0xa0) || c == 0x061c || c == 0x200e || c == 0x200f ||
            (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069);
@@ -41,7 +30,7 @@ char *pmv_printable(const char *s, char *buf, size_t len)
     if (len == 0) return buf;
     for (const unsigned char *p = (const unsigned char *)s; *p;) {
         int n = pmv_utf8_len(p);
-        if (n == 0 || unsafe(code_point(p, n))) {
+        if (n == 0 || pmv_control_char(pmv_utf8_decode(p, n))) {
             if (o + 1 >= len) break;
             buf[o++] = '?';
             p += n ? n : 1;
@@ -78,7 +67,7 @@ int pmv_char_width(const unsigned char *p, int n)
 {
     if (n <= 1) return 1;
     if (!locale_ok) return 1;
-    int w = wcwidth((wchar_t)code_point(p, n));
+    int w = wcwidth((wchar_t)pmv_utf8_decode(p, n));
     return w < 0 ? 1 : w;
 }
 

@@ -4,12 +4,17 @@
 #ifndef PMV_ESCAPE_H
 #define PMV_ESCAPE_H
 #include <stddef.h>
+#include <stdint.h>
 
 /* Copies s into buf, valid UTF-8 as itself; '?' for invalid UTF-8, C0 and
    C1 controls, DEL, and the bidirectional controls (U+061C, U+200E/F,
    U+202A..U+202E, U+2066..U+2069) that would reorder what follows. Stops
    at whole characters when buf is full. Returns buf. */
 char *pmv_printable(const char *s, char *buf, size_t len);
+
+/* 1 for a character a terminal obeys rather than shows: C0, DEL, C1 and
+   the bidi controls listed above. */
+int pmv_control_char(uint32_t c);
 
 /* Copies s into buf with every byte outside printable ASCII, and '\\',
    written as \xHH: for raw bytes a user must see exactly (a name the

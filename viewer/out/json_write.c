@@ -4,6 +4,7 @@
 #include <math.h>
 
 #include "base/utf8.h"
+#include "out/escape.h"
 
 static void put_str(FILE *f, const char *str, int keep_bytes)
 {
@@ -14,6 +15,13 @@ static void put_str(FILE *f, const char *str, int keep_bytes)
         if (*s < 0x20 || *s == 0x7f) { fprintf(f, "\\u%04x", *s++); continue; }
         int n = keep_bytes ? 1 : pmv_utf8_len(s);
         if (n == 0) { fputs("\\ufffd", f); s++; continue; }
+        /* C1 and bidi controls as escapes: the same string to a parser,
+           harmless to a terminal that shows the file */
+        if (n > 1 && pmv_control_char(pmv_utf8_decode(s, n))) {
+            fprintf(f, "\\u%04x", (unsigned)pmv_utf8_decode(s, n));
+            s += n;
+            continue;
+        }
         fwrite(s, 1, (size_t)n, f);
         s += n;
     }

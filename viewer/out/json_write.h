@@ -4,7 +4,8 @@
 
 #include <stdio.h>
 
-/* A quoted JSON string: " and \ escaped, control characters as \u00XX,
+/* A quoted JSON string: " and \ escaped, control characters (C0, DEL, C1,
+   bidi controls) as \uXXXX,
    invalid UTF-8 bytes as \ufffd, so the output is always valid UTF-8.
    Thread safety: as safe as writing to f. */
 void pmv_json_str(FILE *f, const char *s);

@@ -699,6 +699,11 @@ uint64_t pmv_snapshot_age_ns(const pmv_snapshot *snap)
     return now > snap->start_realtime_ns ? now - snap->start_realtime_ns : 0;
 }
 
+int pmv_series_unit(const pmv_series *s)
+{
+    return s->kind == PM_SHM_KIND_TIMER ? PM_SHM_UNIT_NANOSECONDS : s->unit;
+}
+
 const char *pmv_kind_str(int kind)
 {
     switch (kind) {

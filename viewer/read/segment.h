@@ -155,6 +155,8 @@ uint64_t pmv_realtime_ns(void);
 uint64_t pmv_snapshot_age_ns(const pmv_snapshot *snap);
 
 const char *pmv_kind_str(int kind);
+/* Unit a series' values are in: timers always hold nanoseconds. */
+int pmv_series_unit(const pmv_series *s);
 const char *pmv_unit_str(int unit); /* "ns", "bytes" or "" */
 
 #endif
