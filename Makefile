@@ -35,13 +35,22 @@ TEST_TOOLS  = $(TB)/forge_segment $(TB)/writer $(TB)/steady $(TB)/stress $(TB)/s
               $(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/copies
 HEADERS     = perfmon.h perfmon_shm.h
 
-.PHONY: all test demo bench install uninstall clean stb-check
+.PHONY: all test demo deps bench install uninstall clean stb-check
 
 all: $(VIEWER) $(EXAMPLES)
 
 # stb_ds comes from Debian's libstb-dev, never from a copy in this tree.
-stb-check:
-	@sh scripts/need-stb.sh "$(STB_INC)"
+# A build never changes the system: it says what is missing. `make deps`
+# installs what `make test` needs (root, apt-get); so do `make demo` and
+# `make test` themselves, the README's two set-up commands, unless DEPS=no.
+stb-check: $(if $(filter test demo,$(MAKECMDGOALS)),$(SETUP))
+	@STB_INC="$(STB_INC)" sh scripts/deps.sh build
+
+DEPS ?= yes
+deps:
+	@STB_INC="$(STB_INC)" sh scripts/deps.sh --install test
+
+SETUP = $(if $(filter yes,$(DEPS)),deps)
 
 $(VIEWER): $(VIEWER_SRC) $(VIEWER_HDR) perfmon_shm.h | stb-check
 	@mkdir -p $(@D)
@@ -110,7 +119,7 @@ TEST_ENV = $(if $(O),TEST_BIN=$(TB) VIEW=$(VIEWER) WRITER=$(TB)/writer FORGE=$(T
            MISTAKES=$(TB)/mistakes EXECER=$(TB)/execer FORKER=$(TB)/forker COPIES=$(TB)/copies \
            DEMO=$(OUT)examples/demo BENCH=$(OUT)examples/bench_parse)
 
-test: all $(TEST_BINS) $(TEST_TOOLS)
+test: $(SETUP) all $(TEST_BINS) $(TEST_TOOLS)
 	@$(TEST_ENV) sh tests/run.sh
 
 # ---- sanitizers, valgrind, fuzzing, soak (README.md, "Safety")
@@ -157,7 +166,7 @@ SOAK_SECONDS ?= 600
 soak: all $(TB)/stress $(TB)/segcheck
 	@SOAK_SECONDS=$(SOAK_SECONDS) $(TEST_ENV) sh tests/soak.sh
 
-demo: all
+demo: $(SETUP) all
 	@sh examples/run_demo.sh
 
 # bench/: not part of `make test`. `make bench` prints one table (and keeps
@@ -187,9 +196,9 @@ BASE ?= HEAD
 bench-instructions:
 	@sh bench/instructions.sh $(BASE)
 
-# PCP's MMV library, for bench/peers only (installed when root with apt).
+# PCP's MMV library, for bench/peers only (`sh scripts/deps.sh --install bench`).
 mmv-check:
-	@sh scripts/need-mmv.sh
+	@sh scripts/deps.sh bench
 
 bench/bin/%: bench/%.c bench/bench.h $(HEADERS)
 	@mkdir -p bench/bin
