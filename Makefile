@@ -21,6 +21,7 @@ CFLAGS  ?=
 PM_CFLAGS = -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. -Iviewer $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS   = -pthread -lm
+VIEWER_LIBS = -lsqlite3 -lm
 
 O          ?=
 OUT         = $(if $(O),$(O)/)
@@ -54,7 +55,7 @@ SETUP = $(if $(filter yes,$(DEPS)),deps)
 
 $(VIEWER): $(VIEWER_SRC) $(VIEWER_HDR) perfmon_shm.h | stb-check
 	@mkdir -p $(@D)
-	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $(VIEWER_SRC) -lm
+	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $(VIEWER_SRC) $(VIEWER_LIBS)
 
 $(OUT)examples/%: examples/%.c $(HEADERS)
 	@mkdir -p $(@D)
@@ -69,7 +70,7 @@ $(TB)/%: tests/%.c tests/harness.h $(HEADERS)
 VIEWER_LIB  = $(filter-out viewer/cmd/main.c,$(VIEWER_SRC))
 $(TB)/test_viewer_%: tests/test_viewer_%.c tests/harness.h $(VIEWER_LIB) $(VIEWER_HDR) $(HEADERS)
 	@mkdir -p $(@D)
-	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
+	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(VIEWER_LIBS) $(LDLIBS)
 
 $(TB)/test_mannwhitney: tests/test_mannwhitney.c tests/harness.h viewer/analyze/mannwhitney.c viewer/analyze/mannwhitney.h
 	@mkdir -p $(@D)
@@ -96,7 +97,7 @@ $(TB)/stress: tests/tools/stress.c $(HEADERS)
 
 $(TB)/segcheck: tests/tools/segcheck.c $(VIEWER_LIB) $(VIEWER_HDR) perfmon_shm.h | stb-check
 	@mkdir -p $(@D)
-	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(LDLIBS)
+	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(VIEWER_LIBS) $(LDLIBS)
 
 # mistakes, execer, copies: the writer-side cases the viewer must name
 # (rejected names, exec, fork children ended by _exit(), two copies of the implementation in one process).
@@ -153,7 +154,7 @@ FUZZ_FLAGS    = -std=c11 -g -O1 -D_GNU_SOURCE -I. -Iviewer -I$(STB_INC) \
                 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 build/fuzz/%: tests/fuzz/%.c $(VIEWER_LIB) $(VIEWER_HDR) perfmon_shm.h | stb-check
 	@mkdir -p $(@D)
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(VIEWER_LIB) -lm
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(VIEWER_LIB) $(VIEWER_LIBS)
 
 fuzz: build/fuzz/fuzz_segment build/fuzz/fuzz_text
 	@FUZZ_SECONDS=$(FUZZ_SECONDS) sh tests/fuzz/run.sh

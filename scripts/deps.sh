@@ -22,6 +22,7 @@ has() {
         make|jq|tmux|python3|valgrind|stress-ng|clang) command -v "$1" > /dev/null ;;
         coreutils) command -v timeout > /dev/null ;;
         libstb-dev) [ -f "$stb/stb_ds.h" ] ;;
+        libsqlite3-dev) [ -f /usr/include/sqlite3.h ] ;;
         libpcp-mmv1-dev) [ -f /usr/include/pcp/mmv_stats.h ] ;;
         libpcp3-dev) [ -f /usr/include/pcp/pmapi.h ] ;;
         libclang-rt-dev) clang_rt ;;
@@ -32,10 +33,10 @@ has() {
 wanted=""
 for group in "$@"; do
     case $group in
-        build) wanted="$wanted gcc make libstb-dev" ;;
-        test) wanted="$wanted gcc g++ make libstb-dev python3 jq tmux coreutils" ;;
-        bench) wanted="$wanted gcc make libstb-dev libpcp-mmv1-dev libpcp3-dev" ;;
-        ci) wanted="$wanted gcc g++ make libstb-dev python3 jq tmux coreutils clang libclang-rt-dev valgrind stress-ng" ;;
+        build) wanted="$wanted gcc make libstb-dev libsqlite3-dev" ;;
+        test) wanted="$wanted gcc g++ make libstb-dev libsqlite3-dev python3 jq tmux coreutils" ;;
+        bench) wanted="$wanted gcc make libstb-dev libsqlite3-dev libpcp-mmv1-dev libpcp3-dev" ;;
+        ci) wanted="$wanted gcc g++ make libstb-dev libsqlite3-dev python3 jq tmux coreutils clang libclang-rt-dev valgrind stress-ng" ;;
         *) echo "deps.sh: unknown group '$group' (build, test, bench or ci)" >&2; exit 2 ;;
     esac
 done

@@ -41,6 +41,7 @@ int pmv_cmd_gc(int argc, char **argv);
 int pmv_cmd_top(int argc, char **argv); extern const char pmv_help_top[];
 int pmv_cmd_watch(int argc, char **argv); extern const char pmv_help_watch[];
 int pmv_cmd_gate(int argc, char **argv); extern const char pmv_help_gate[];
+int pmv_cmd_record(int argc, char **argv); extern const char pmv_help_record[];
 
 extern const char pmv_help_list[], pmv_help_stats[], pmv_help_export[], pmv_help_gc[];
 

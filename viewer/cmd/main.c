@@ -23,6 +23,8 @@ static const char help_main[] =
     "                                window figures, one line per interval\n"
     "  gate RULES [--runs N] [--baseline F] -- CMD | --pid PID\n"
     "                                CI performance gate: rules -> exit 0/1\n"
+    "  record [PID...] [--all] [--name P] [-i S] [--db FILE]\n"
+    "                                sample processes into the history (SQLite)\n"
     "  help COMMAND                  that command's help (also COMMAND --help)\n"
     "\n"
     "A bare PID runs the live dashboard (`top PID`); piped, it prints one\n"
@@ -35,6 +37,8 @@ static const char help_main[] =
     "environment:\n"
     "  PERFMON_SHM_DIR  directory of segments (default /dev/shm)\n"
     "  NO_COLOR         no bold or other escape sequences in tables\n"
+    "  PERFMON_DB       the history database (record, --db)\n"
+    "  PERFMON_RETENTION  record's default --retention\n"
     "\n"
     "exit status:\n"
     "  0  ok\n"
@@ -55,6 +59,7 @@ static const command commands[] = {
     { "top", pmv_cmd_top, pmv_help_top },
     { "watch", pmv_cmd_watch, pmv_help_watch },
     { "gate", pmv_cmd_gate, pmv_help_gate },
+    { "record", pmv_cmd_record, pmv_help_record },
 };
 
 static const command *find_command(const char *name)

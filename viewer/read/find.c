@@ -8,6 +8,7 @@
    read together (merge.c); the rest are named in a note. */
 #include "read/find.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <pwd.h>
 #include <stdio.h>
@@ -245,4 +246,29 @@ int pmv_segment_open_pid(uint32_t pid, pmv_segment *seg, char *err, size_t errle
     file_name(pid, f.n[f.best], fname, sizeof fname);
     found_free(&f);
     return pmv_segment_open(pmv_shm_dir(), fname, seg, err, errlen);
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+uint32_t *pmv_segment_pids(void)
+{
+    DIR *d = opendir(pmv_shm_dir());
+    if (!d) return NULL;
+    uint32_t *pids = NULL;
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        uint32_t pid;
+        if (pmv_segment_name_pid(de->d_name, &pid)) arrput(pids, pid);
+    }
+    closedir(d);
+    if (arrlen(pids) > 1) qsort(pids, (size_t)arrlen(pids), sizeof *pids, cmp_u32);
+    ptrdiff_t n = 0;
+    for (ptrdiff_t i = 0; i < arrlen(pids); i++)
+        if (n == 0 || pids[n - 1] != pids[i]) pids[n++] = pids[i];
+    if (pids) arrsetlen(pids, n);
+    return pids;
 }

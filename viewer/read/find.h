@@ -28,4 +28,9 @@ int pmv_snapshot_child(uint32_t pid, uid_t uid, uint64_t start_ticks, int remove
    snapshot. */
 void pmv_snapshot_classify(pmv_snapshot *snap);
 
+/* The pids that have a segment file (perfmon.P or a fallback name) in
+   the segment directory, each once, ascending: an stb_ds array (NULL when
+   the directory cannot be read). */
+uint32_t *pmv_segment_pids(void);
+
 #endif

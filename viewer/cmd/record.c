@@ -1,0 +1,302 @@
+/* record.c - `perfmon-view record`: segments sampled into the history */
+#include <errno.h>
+#include <math.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <stb_ds.h>
+
+#include "cmd/cli.h"
+#include "read/find.h"
+#include "read/live.h"
+#include "store/db.h"
+#include "store/recorder.h"
+#include "store/retention.h"
+
+const char pmv_help_record[] =
+    "usage: perfmon-view record [PID...] [--all] [--name PROCESS] [-i S] [--db FILE]\n"
+    "                           [--retention SPEC] [-n N] [--quiet]\n"
+    "\n"
+    "Samples the chosen processes' segments every interval into the history\n"
+    "database (SQLite; README \"History\"): per series and interval, what\n"
+    "changed (count, sum, errors, slow, min, max, histogram bucket deltas,\n"
+    "gauge values), and each process's and the machine's resources. A\n"
+    "process that exits gets its final sample from its segment. Stop it with\n"
+    "Ctrl-C or SIGTERM; started again, it continues the same runs.\n"
+    "\n"
+    "options:\n"
+    "  PID...             these processes\n"
+    "  --all              every process with a segment you may read, as they\n"
+    "                     start and exit\n"
+    "  --name PROCESS     the processes of that name, as they start and exit\n"
+    "  -i, --interval S   seconds per sample (default 1; fractions ok)\n"
+    "  --db FILE          the database (default $PERFMON_DB, else\n"
+    "                     ~/.local/state/perfmon/history.db; root:\n"
+    "                     /var/lib/perfmon/history.db)\n"
+    "  --retention SPEC   KEEP,STEP:KEEP,... (default 1h,1m:1d,1h:30d, or\n"
+    "                     $PERFMON_RETENTION): rows as recorded for an hour,\n"
+    "                     per minute for a day, per hour for 30 days\n"
+    "  -n, --count N      stop after N samples\n"
+    "  -q, --quiet        no status line on a terminal\n"
+    "\n"
+    "exit status: 0 ok, 2 usage error, no such process, or the database\n"
+    "cannot be opened\n";
+
+static volatile sig_atomic_t record_stop;
+static void on_stop(int sig) { (void)sig; record_stop = 1; }
+
+typedef struct target {
+    uint32_t pid;
+    pmv_live L;
+    pmv_rec_run run;
+    int attached;
+} target;
+
+/* A finished run (pid + start) not to record again while its segment stays. */
+typedef struct done_run { uint32_t pid; uint64_t start_ns; } done_run;
+
+typedef struct recording {
+    pmv_recorder rec;
+    sqlite3 *db;
+    target *targets;
+    done_run *done;
+    const char *name;     /* --name */
+    int all;              /* --all or --name: follow new processes */
+    uint64_t samples;
+} recording;
+
+static int followed(const recording *R, uint32_t pid)
+{
+    for (ptrdiff_t i = 0; i < arrlen(R->targets); i++)
+        if (R->targets[i].pid == pid) return 1;
+    return 0;
+}
+
+static int finished(const recording *R, const pmv_snapshot *s)
+{
+    for (ptrdiff_t i = 0; i < arrlen(R->done); i++)
+        if (R->done[i].pid == s->pid && R->done[i].start_ns == s->start_realtime_ns) return 1;
+    return 0;
+}
+
+/* Starts following pid; quiet: a process that is not ours or not a match
+   is skipped without a word (--all). */
+static int follow(recording *R, uint32_t pid, int quiet)
+{
+    target t;
+    memset(&t, 0, sizeof t);
+    t.pid = pid;
+    char err[512];
+    if (pmv_live_open(&t.L, pid, err, sizeof err) != PMV_OK) {
+        if (!quiet) pmv_error("pid %u: %s", (unsigned)pid, err);
+        return -1;
+    }
+    if ((R->name && strcmp(t.L.cur.process, R->name) != 0) || (quiet && finished(R, &t.L.cur))) {
+        pmv_live_close(&t.L);
+        return -1;
+    }
+    arrput(R->targets, t);
+    return 0;
+}
+
+static void discover(recording *R)
+{
+    uint32_t *pids = pmv_segment_pids();
+    for (ptrdiff_t i = 0; i < arrlen(pids); i++)
+        if (!followed(R, pids[i])) follow(R, pids[i], 1);
+    arrfree(pids);
+}
+
+static void unfollow(recording *R, ptrdiff_t i)
+{
+    target *t = &R->targets[i];
+    done_run d = { t->L.cur.pid, t->L.cur.start_realtime_ns };
+    arrput(R->done, d);
+    pmv_rec_run_free(&t->run);
+    pmv_live_close(&t->L);
+    arrdel(R->targets, i);
+}
+
+/* After a failed transaction the runs' memory is ahead of the database:
+   forget it, so the next sample reads the committed state again. */
+static void forget_state(recording *R)
+{
+    for (ptrdiff_t i = 0; i < arrlen(R->targets); i++) {
+        pmv_rec_run_free(&R->targets[i].run);
+        R->targets[i].attached = 0;
+    }
+}
+
+/* One sample of every target in one transaction. first: the targets'
+   snapshots are fresh from opening (no step). */
+static int sample_all(recording *R, int first, pmv_machine *mach_prev, uint64_t *mach_t, char *err, size_t errlen)
+{
+    uint64_t now = pmv_realtime_ns();
+    if (pmv_rec_begin(&R->rec, err, errlen)) return -1;
+    for (ptrdiff_t i = 0; i < arrlen(R->targets); i++) {
+        target *t = &R->targets[i];
+        char e[512];
+        if (!first || t->attached) {
+            if (pmv_live_step(&t->L, e, sizeof e) != PMV_OK) {
+                pmv_error("pid %u: %s", (unsigned)t->pid, e);
+                t->L.ended = 1;     /* nothing more to read: drop it below */
+                continue;
+            }
+        }
+        if (!t->attached) {
+            if (pmv_rec_attach(&R->rec, &t->L.cur, now, &t->run, err, errlen)) goto fail;
+            t->attached = 1;
+        }
+        if (pmv_rec_sample(&R->rec, &t->run, &t->L.cur, t->L.cur.proc_is_writer ? &t->L.proc_cur : NULL, now,
+                           err, errlen))
+            goto fail;
+    }
+    pmv_machine m;
+    pmv_machine_sample(&m);
+    if (*mach_t && pmv_rec_system(&R->rec, mach_prev, &m, *mach_t, now - *mach_t, err, errlen)) goto fail;
+    *mach_prev = m;
+    *mach_t = now;
+    if (pmv_rec_commit(&R->rec, err, errlen)) goto fail;
+    R->samples++;
+    for (ptrdiff_t i = arrlen(R->targets) - 1; i >= 0; i--)
+        if (R->targets[i].L.ended) unfollow(R, i);
+    return 0;
+fail:
+    pmv_rec_rollback(&R->rec);
+    forget_state(R);
+    return -1;
+}
+
+static void sleep_until(double until)
+{
+    while (!record_stop) {
+        double left = until - pmv_mono_s();
+        if (left <= 0) return;
+        struct timespec ts = { (time_t)left, (long)((left - floor(left)) * 1e9) };
+        if (nanosleep(&ts, NULL) != 0 && errno != EINTR) return;
+    }
+}
+
+static void status_line(const recording *R, const char *path)
+{
+    size_t series = 0;
+    for (ptrdiff_t i = 0; i < arrlen(R->targets); i++) series += (size_t)arrlen(R->targets[i].L.cur.series);
+    struct stat st;
+    double mib = stat(path, &st) == 0 ? (double)st.st_size / 1048576.0 : 0;
+    fprintf(stderr, "\rrecording %td process%s, %zu series; %llu samples, %llu rows; %s %.1f MiB\033[K",
+            arrlen(R->targets), arrlen(R->targets) == 1 ? "" : "es", series, (unsigned long long)R->samples,
+            (unsigned long long)R->rec.rows, path, mib);
+}
+
+int pmv_cmd_record(int argc, char **argv)
+{
+    recording R;
+    memset(&R, 0, sizeof R);
+    double interval = 1.0;
+    long count = -1;
+    int quiet = 0;
+    const char *db_arg = NULL, *ret_arg = getenv("PERFMON_RETENTION");
+    uint32_t *pids = NULL;
+    int rc = PMV_EXIT_USAGE;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v = NULL;
+        if (pmv_is_help(a)) { fputs(pmv_help_record, stdout); arrfree(pids); return PMV_EXIT_OK; }
+#define OPTV(shortn, longn) \
+        (((shortn)[0] && strcmp(a, shortn) == 0) || strcmp(a, longn) == 0 ? (v = i + 1 < argc ? argv[++i] : NULL, 1) \
+         : strncmp(a, longn "=", sizeof longn) == 0 ? (v = a + sizeof longn, 1) : 0)
+        if (strcmp(a, "--all") == 0) R.all = 1;
+        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) quiet = 1;
+        else if (OPTV("", "--name")) {
+            if (!v || !*v) { pmv_usage_error("record: --name needs a process name"); goto out; }
+            R.name = v;
+        } else if (OPTV("-i", "--interval")) {
+            if (!v || !pmv_parse_duration(v, &interval) || interval < 0.01 || interval > 86400) {
+                pmv_usage_error("record: bad interval '%s' (seconds, at least 0.01)", v ? v : "");
+                goto out;
+            }
+        } else if (OPTV("-n", "--count")) {
+            char *end;
+            count = v ? strtol(v, &end, 10) : 0;
+            if (!v || end == v || *end || count < 1) {
+                pmv_usage_error("record: bad count '%s' (a positive number)", v ? v : "");
+                goto out;
+            }
+        } else if (OPTV("", "--db")) {
+            if (!v || !*v) { pmv_usage_error("record: --db needs a file name"); goto out; }
+            db_arg = v;
+        } else if (OPTV("", "--retention")) {
+            if (!v) { pmv_usage_error("record: --retention needs a value"); goto out; }
+            ret_arg = v;
+        } else if (a[0] == '-') {
+            pmv_usage_error("record: unknown option '%s'", a);
+            goto out;
+        } else {
+            uint32_t pid;
+            if (!pmv_parse_pid(a, &pid)) {
+                pmv_usage_error("record: bad PID '%s' (expected a positive decimal number)", a);
+                goto out;
+            }
+            arrput(pids, pid);
+        }
+#undef OPTV
+    }
+    if (R.name) R.all = 1;
+    if (!arrlen(pids) && !R.all) { pmv_usage_error("record: which processes? PID..., --all or --name PROCESS"); goto out; }
+    pmv_retention ret;
+    char err[1024];
+    if (pmv_retention_parse(ret_arg && *ret_arg ? ret_arg : pmv_retention_default, &ret, err, sizeof err)) {
+        pmv_usage_error("record: %s", err);
+        goto out;
+    }
+    char path[4096];
+    if (!db_arg) db_arg = pmv_db_default_path(path, sizeof path);
+    if (pmv_db_open(db_arg, 1, &R.db, err, sizeof err)) { pmv_error("record: %s", err); goto out; }
+    if (pmv_rec_open(&R.rec, R.db, err, sizeof err)) { pmv_error("record: %s", err); goto out; }
+    for (ptrdiff_t i = 0; i < arrlen(pids); i++)
+        if (follow(&R, pids[i], 0)) goto out;
+    if (R.all) discover(&R);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    int tty = !quiet && isatty(STDERR_FILENO);
+    pmv_machine mach;
+    uint64_t mach_t = 0;
+    double next = pmv_mono_s(), next_retention = next;
+    rc = PMV_EXIT_OK;
+    for (long n = 0; (count < 0 || n < count) && !record_stop; n++) {
+        if (n > 0) {
+            next += interval;
+            sleep_until(next);
+            if (record_stop) break;
+            if (R.all) discover(&R);
+        }
+        if (sample_all(&R, n == 0, &mach, &mach_t, err, sizeof err)) {
+            /* a full disk or a reader's lock: say so, keep going */
+            pmv_error("record: %s (will retry)", err);
+        }
+        if (pmv_mono_s() >= next_retention) {
+            if (pmv_retention_apply(R.db, &ret, pmv_realtime_ns(), (uint64_t)(2 * interval * 1e9), err, sizeof err))
+                pmv_error("record: %s (will retry)", err);
+            next_retention = pmv_mono_s() + 60;
+            R.rec.floor_ns = pmv_retention_floor(R.db, &ret);
+        }
+        if (tty) status_line(&R, db_arg);
+        if (!R.all && arrlen(R.targets) == 0) break;   /* every chosen process has ended */
+    }
+    if (tty) fputc('\n', stderr);
+out:
+    while (arrlen(R.targets)) unfollow(&R, arrlen(R.targets) - 1);
+    arrfree(R.targets);
+    arrfree(R.done);
+    if (R.rec.db) pmv_rec_close(&R.rec);
+    sqlite3_close(R.db);
+    arrfree(pids);
+    return rc;
+}
