@@ -15,7 +15,7 @@
 
 const char pmv_help_watch[] =
     "usage: perfmon-view watch PID [--interval S] [--count N] [--format csv|json]\n"
-    "                              [--series NAME...]\n"
+    "                              [--series SELECTOR...]\n"
     "\n"
     "Prints the figures of every (or each selected) series over each interval,\n"
     "for scripts and plots. The first line comes one interval after the start.\n"
@@ -42,9 +42,9 @@ const char pmv_help_watch[] =
     "  -i, --interval S   seconds per window (default 1; fractions ok)\n"
     "  -n, --count N      stop after N windows\n"
     "  -f, --format F     csv (default) or json\n"
-    "  --series SELECTOR...  only these (the rest of the arguments): full name,\n"
-    "                     base name, glob or partial label set, as in `stats`\n"
-    "                     (README.md, \"Selecting series\")\n"
+    "  --series SEL...    only the series these selectors pick (the rest of the\n"
+    "                     arguments): full name, base name, glob or partial\n"
+    "                     label set, as in `stats` (README.md, \"Selecting series\")\n"
     "\n"
     "exit status: 0 ok (also when the target exited), 2 usage error, no\n"
     "readable segment, or no series matched any SELECTOR during the run\n";
