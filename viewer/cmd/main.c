@@ -15,7 +15,7 @@ static const char help_main[] =
     "  list                          segments you may read, with their state\n"
     "  stats PID [SELECTOR...]       table of every (or the selected) series\n"
     "  export PID [SELECTOR...] [--format json|csv] [-o FILE]\n"
-    "                                machine-readable dump of every (or the selected) series\n"
+    "                                machine-readable dump of (selected) series\n"
     "  gc [--dry-run]                remove segments whose writer is gone\n"
     "  top PID [SELECTOR...] [-i S] [--once] [--no-color]\n"
     "                                live dashboard (also a bare PID)\n"
