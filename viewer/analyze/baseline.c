@@ -276,32 +276,23 @@ int pmv_baseline_read(const char *path, pmv_baseline *bl, char *err, size_t errl
 
 /* ---- lookup */
 
-static int labels_include(const pmv_label *have, const pmv_label *want)
-{
-    for (ptrdiff_t i = 0; i < arrlen(want); i++) {
-        int found = 0;
-        for (ptrdiff_t j = 0; j < arrlen(have); j++)
-            if (strcmp(have[j].key, want[i].key) == 0) { found = strcmp(have[j].value, want[i].value) == 0; break; }
-        if (!found) return 0;
-    }
-    return 1;
-}
-
 static void non_nan(const double *v, ptrdiff_t n, double **out)
 {
     for (ptrdiff_t i = 0; i < n; i++)
         if (!isnan(v[i])) arrput(*out, v[i]);
 }
 
-/* Per-run values of stat over the series (not selector) entries matching
-   base + labels. 1 found, 0 none, -1 found but not combinable (why set). */
-static int lookup_series(const pmv_baseline *bl, const char *base, const pmv_label *labels, pmv_stat st,
+/* Per-run values of stat over the series (not selector) entries term
+   matches, as it would match live series (globs too). 1 found, 0 none, -1
+   found but not combinable (why set). */
+static int lookup_series(const pmv_baseline *bl, const pmv_sel_term *term, pmv_stat st,
                          double **vals, char *why, size_t whylen)
 {
+    const char *base = term->text; /* for messages */
     const pmv_bl_entry **m = NULL;
     for (ptrdiff_t i = 0; i < arrlen(bl->entries); i++) {
         const pmv_bl_entry *e = &bl->entries[i];
-        if (!e->selector && strcmp(e->base, base) == 0 && labels_include(e->labels, labels)) arrput(m, e);
+        if (!e->selector && pmv_sel_term_match(term, e->name, e->base, e->labels)) arrput(m, e);
     }
     int n = (int)arrlen(m);
     if (n == 0) { arrfree(m); return 0; }
@@ -364,34 +355,36 @@ int pmv_baseline_lookup(const pmv_baseline *bl, const pmv_rule *r, double **vals
     if (r->stat == PMV_STAT_CPU_TIME || r->stat == PMV_STAT_PEAK_RSS) {
         /* from the resource series: N.cpu_user + N.cpu_sys sums (or process
            gauge values), N.peak_rss values */
-        char b1[300], b2[300];
-        int is_proc = strcmp(r->base, "process") == 0;
+        int is_proc = strcmp(r->term.base, "process") == 0;
         pmv_stat st = is_proc ? PMV_STAT_VALUE : PMV_STAT_SUM;
+        pmv_sel_term t1, t2;
         if (r->stat == PMV_STAT_PEAK_RSS) {
-            snprintf(b1, sizeof b1, "%s.peak_rss", r->base);
-            int rc = lookup_series(bl, b1, r->labels, PMV_STAT_VALUE, vals, why, whylen);
+            pmv_sel_term_suffixed(&r->term, ".peak_rss", &t1);
+            int rc = lookup_series(bl, &t1, PMV_STAT_VALUE, vals, why, whylen);
+            if (rc == 0) snprintf(why, whylen, "the baseline has no '%s' peak_rss (nor a '%s' series)", r->selector, t1.text);
+            pmv_sel_term_free(&t1);
             if (rc > 0) return 0;
-            if (rc == 0) snprintf(why, whylen, "the baseline has no '%s' peak_rss (nor a '%s' series)", r->selector, b1);
             arrfree(*vals);
             *vals = NULL;
             return -1;
         }
-        snprintf(b1, sizeof b1, "%s.cpu_user", r->base);
-        snprintf(b2, sizeof b2, "%s.cpu_sys", r->base);
+        pmv_sel_term_suffixed(&r->term, ".cpu_user", &t1);
+        pmv_sel_term_suffixed(&r->term, ".cpu_sys", &t2);
         double *u = NULL, *s = NULL;
         char w2[200];
-        int ru = lookup_series(bl, b1, r->labels, st, &u, why, whylen);
-        int rs = lookup_series(bl, b2, r->labels, st, &s, w2, sizeof w2);
+        int ru = lookup_series(bl, &t1, st, &u, why, whylen);
+        int rs = lookup_series(bl, &t2, st, &s, w2, sizeof w2);
         if (ru > 0) {
             for (ptrdiff_t i = 0; i < arrlen(u); i++) arrput(*vals, u[i] + (rs > 0 && i < arrlen(s) ? s[i] : 0));
         }
         arrfree(u);
         arrfree(s);
-        if (*vals) return 0;
-        snprintf(why, whylen, "the baseline has no '%s' cpu_time (nor a '%s' series)", r->selector, b1);
-        return -1;
+        if (!*vals) snprintf(why, whylen, "the baseline has no '%s' cpu_time (nor a '%s' series)", r->selector, t1.text);
+        pmv_sel_term_free(&t1);
+        pmv_sel_term_free(&t2);
+        return *vals ? 0 : -1;
     }
-    int rc = lookup_series(bl, r->base, r->labels, r->stat, vals, why, whylen);
+    int rc = lookup_series(bl, &r->term, r->stat, vals, why, whylen);
     if (rc > 0) return 0;
     arrfree(*vals);
     *vals = NULL;

@@ -30,21 +30,6 @@ static int why(pmv_measure *m, const char *fmt, ...)
     return 0;
 }
 
-static int has_labels(const pmv_series *s, const pmv_label *want)
-{
-    for (ptrdiff_t i = 0; i < arrlen(want); i++) {
-        int found = 0;
-        for (ptrdiff_t j = 0; j < arrlen(s->labels); j++) {
-            if (strcmp(s->labels[j].key, want[i].key) == 0) {
-                found = strcmp(s->labels[j].value, want[i].value) == 0;
-                break;
-            }
-        }
-        if (!found) return 0;
-    }
-    return 1;
-}
-
 static void agg_add(agg *a, const pmv_series *s)
 {
     if (a->n == 0) {
@@ -104,13 +89,22 @@ static double agg_percentile(const agg *a, double q)
     return v;
 }
 
-static void select_series(const pmv_snapshot *snap, const char *base, const pmv_label *labels, agg *a)
+static void select_series(const pmv_snapshot *snap, const pmv_sel_term *term, agg *a)
 {
     memset(a, 0, sizeof *a);
     for (ptrdiff_t i = 0; i < arrlen(snap->series); i++) {
         const pmv_series *s = &snap->series[i];
-        if (strcmp(s->base, base) == 0 && has_labels(s, labels)) agg_add(a, s);
+        if (pmv_sel_term_match(term, s->name, s->base, s->labels)) agg_add(a, s);
     }
+}
+
+/* The series of base N + suffix (N.cpu_user of a rule on N), same labels. */
+static void select_suffixed(const pmv_snapshot *snap, const pmv_sel_term *term, const char *suffix, agg *a)
+{
+    pmv_sel_term t;
+    pmv_sel_term_suffixed(term, suffix, &t);
+    select_series(snap, &t, a);
+    pmv_sel_term_free(&t);
 }
 
 int pmv_stat_applies(pmv_stat st, int kind)
@@ -209,13 +203,11 @@ static void selector_name(char *buf, size_t len, const char *base, const char *s
    exit gauges). */
 static int measure_resource(const pmv_rule *r, const char *base, const pmv_snapshot *snap, pmv_measure *m)
 {
-    char b1[256], b2[256], shown[400];
+    char shown[400];
     agg a, b;
     if (r->stat == PMV_STAT_CPU_TIME) {
-        snprintf(b1, sizeof b1, "%s.cpu_user", base);
-        snprintf(b2, sizeof b2, "%s.cpu_sys", base);
-        select_series(snap, b1, r->labels, &a);
-        select_series(snap, b2, r->labels, &b);
+        select_suffixed(snap, &r->term, ".cpu_user", &a);
+        select_suffixed(snap, &r->term, ".cpu_sys", &b);
         double v = 0;
         int found = 0, bad = 0;
         agg *parts[2] = { &a, &b };
@@ -230,7 +222,7 @@ static int measure_resource(const pmv_rule *r, const char *base, const pmv_snaps
         }
         free(a.dense);
         free(b.dense);
-        selector_name(shown, sizeof shown, base, ".cpu_user", r->labels);
+        selector_name(shown, sizeof shown, base, ".cpu_user", r->term.labels);
         if (!found) {
             if (strcmp(base, "process") == 0)
                 return why(m, "no process CPU time: no process.cpu_user gauge (the process has not exited "
@@ -244,10 +236,9 @@ static int measure_resource(const pmv_rule *r, const char *base, const pmv_snaps
         m->ok = 1;
         return 1;
     }
-    snprintf(b1, sizeof b1, "%s.peak_rss", base);
-    select_series(snap, b1, r->labels, &a);
+    select_suffixed(snap, &r->term, ".peak_rss", &a);
     free(a.dense);
-    selector_name(shown, sizeof shown, base, ".peak_rss", r->labels);
+    selector_name(shown, sizeof shown, base, ".peak_rss", r->term.labels);
     if (!a.n) {
         if (strcmp(base, "process") == 0)
             return why(m, "no process peak RSS: no process.peak_rss gauge (the process has not exited "
@@ -289,19 +280,19 @@ int pmv_gate_measure(const pmv_rule *r, const pmv_snapshot *snap,
         return 1;
     }
     if (r->stat == PMV_STAT_CPU_TIME || r->stat == PMV_STAT_PEAK_RSS)
-        return measure_resource(r, r->base, snap, m);
+        return measure_resource(r, r->term.base, snap, m);
 
     agg a;
-    select_series(snap, r->base, r->labels, &a);
+    select_series(snap, &r->term, &a);
     m->nmatch = a.n;
     if (!a.n) {
         /* a near miss helps: the base exists, only the labels differ */
         int base_seen = 0;
         for (ptrdiff_t i = 0; i < arrlen(snap->series); i++)
-            if (strcmp(snap->series[i].base, r->base) == 0) base_seen++;
+            if (pmv_sel_term_match_base(&r->term, snap->series[i].base)) base_seen++;
         if (base_seen)
             return why(m, "no series '%s': %d series named '%s' exist but none has those labels",
-                       r->selector, base_seen, r->base);
+                       r->selector, base_seen, r->term.base);
         return why(m, "no series '%s' in the process", r->selector);
     }
     measure_agg(&a, r->stat, r->selector, snap, m);

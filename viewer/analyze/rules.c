@@ -254,8 +254,7 @@ static void rule_free(pmv_rule *r)
 {
     free(r->text);
     free(r->selector);
-    free(r->base);
-    pmv_labels_free(r->labels);
+    pmv_sel_term_free(&r->term);
     free(r->limit_text);
 }
 
@@ -267,35 +266,12 @@ static int parse_line(ctx *c, const char *s, pmv_rule *r)
     size_t n = strlen(s);
     long tl = series_token(s, n);
     if (tl < 0) return syntax(c, "unterminated label set or quoted value in '%s'", s);
-    r->selector = dup_n(s, (size_t)tl);
-    /* blanks between label pairs are allowed: drop those outside quotes,
-       so the selector has one spelling (messages, baseline keys) */
-    {
-        char *w = r->selector;
-        int q = 0, br = 0;
-        for (char *rd = r->selector; *rd; rd++) {
-            if (q) {
-                if (*rd == '\\' && rd[1]) { *w++ = *rd++; *w++ = *rd; continue; }
-                if (*rd == '"') q = 0;
-            } else if (br) {
-                if (*rd == '"') q = 1;
-                else if (*rd == '}') br = 0;
-                else if (is_space(*rd)) continue;
-            } else if (*rd == '{') {
-                br = 1;
-            }
-            *w++ = *rd;
-        }
-        *w = '\0';
-    }
-    char *raw = NULL;
-    int has_brace = strchr(r->selector, '{') != NULL;
-    int ok = pmv_labels_parse(r->selector, &r->base, &r->labels, &raw);
-    free(raw);
-    if (has_brace && !ok) {
-        return syntax(c, "bad label set in '%s' (expected name{key=\"value\",...})", r->selector);
-    }
-    if (!r->base[0]) return syntax(c, "missing series name");
+    char *token = dup_n(s, (size_t)tl), why[400];
+    int bad = pmv_sel_term_parse(token, &r->term, why, sizeof why) != 0;
+    free(token);
+    if (bad) return syntax(c, "%s", why);
+    /* the selector's one spelling (messages, baseline keys) */
+    r->selector = dup_n(r->term.text, strlen(r->term.text));
 
     const char *p = s + tl;
     while (is_space(*p)) p++;

@@ -5,13 +5,15 @@
 
        SERIES  STAT  OP  LIMIT
 
-   SERIES   a series name, optionally with a label set: db.query,
+   SERIES   a selector (model/selector.h, README "Selecting series"): a
+            name, optionally with a label set: db.query,
             http.request{route="/users"} (label values are quoted and may
-            hold spaces, '#' and \" \\ \n escapes). The label set may be
-            partial: every series with that base name whose labels include
-            all the given pairs is selected, and they are aggregated. A bare
-            name selects all its label sets. `process` names the process
-            itself (cpu_time, peak_rss).
+            hold spaces, '#' and \" \\ \n escapes), or a glob: 'db.*',
+            'http.*{route="/users"}'. The label set may be partial: every
+            series with that base name whose labels include all the given
+            pairs is selected, and they are aggregated. A bare name selects
+            all its label sets. `process` names the process itself
+            (cpu_time, peak_rss).
    STAT     count sum mean min max p50 p90 p95 p99 errors error_rate slow
             slow_rate value rate cpu_time peak_rss
    OP       <  <=  >  >=  ==  !=
@@ -30,7 +32,7 @@
 
 #include <stddef.h>
 
-#include "read/labels.h"
+#include "model/selector.h"
 
 typedef enum pmv_stat {
     PMV_STAT_COUNT, PMV_STAT_SUM, PMV_STAT_MEAN, PMV_STAT_MIN, PMV_STAT_MAX,
@@ -54,9 +56,8 @@ typedef enum pmv_lunit {
 typedef struct pmv_rule {
     int line;            /* 1-based line in the rules file */
     char *text;          /* "SERIES STAT OP LIMIT", whitespace collapsed */
-    char *selector;      /* SERIES as written */
-    char *base;          /* SERIES without its label set */
-    pmv_label *labels;   /* stb_ds array of wanted pairs (may be empty) */
+    char *selector;      /* SERIES as written (blanks between label pairs dropped) */
+    pmv_sel_term term;   /* SERIES parsed: base name or glob, wanted label pairs */
     int process;         /* SERIES is `process` with cpu_time or peak_rss */
     pmv_stat stat;
     pmv_op op;

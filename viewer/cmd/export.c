@@ -1,4 +1,4 @@
-/* export.c - `perfmon-view export PID --format json|csv [-o FILE]`
+/* export.c - `perfmon-view export PID [SELECTOR...] --format json|csv [-o FILE]`
 
    The JSON and CSV shapes are a contract other programs parse: keys and
    columns may be added, never renamed or removed.
@@ -28,6 +28,7 @@
 
 #include "out/atomic_file.h"
 #include "cmd/cli.h"
+#include "cmd/select.h"
 #include "out/diag.h"
 #include "out/json_write.h"
 #include "base/units.h"
@@ -35,9 +36,10 @@
 #include "out/series_out.h"
 
 const char pmv_help_export[] =
-    "usage: perfmon-view export PID [--format json|csv] [-o FILE]\n"
+    "usage: perfmon-view export PID [SELECTOR...] [--format json|csv] [-o FILE]\n"
     "\n"
-    "Writes every series of the process in a machine-readable form.\n"
+    "Writes every series of the process (or those SELECTOR picks: see README.md,\n"
+    "\"Selecting series\"; as in `stats`) in a machine-readable form.\n"
     "  --format json|csv   output format (default json)\n"
     "  -o, --output FILE   write to FILE atomically (a new FILE.XXXXXX, then rename);\n"
     "                      default standard output\n"
@@ -57,7 +59,8 @@ const char pmv_help_export[] =
     "     text that a spreadsheet would run as a formula is led by '.\n"
     "The same series fields as watch (README \"Output formats\").\n"
     "\n"
-    "exit status: 0 ok, 2 usage error, unreadable segment, or write failure\n";
+    "exit status: 0 ok, 2 usage error, unreadable segment, write failure, or no\n"
+    "series matched any SELECTOR\n";
 
 /* ---- JSON and CSV: the series through out/series_out.h */
 
@@ -152,6 +155,10 @@ static int write_out(const char *path, int csv, const pmv_snapshot *snap, uint32
 int pmv_cmd_export(int argc, char **argv)
 {
     const char *pid_arg = NULL, *format = "json", *out = NULL;
+    /* selector arguments are gathered at the front of argv: each lands on
+       an argument already read, so nothing is allocated while parsing */
+    char **selectors = argv + 1;
+    ptrdiff_t nselectors = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (pmv_is_help(a)) {
@@ -173,7 +180,7 @@ int pmv_cmd_export(int argc, char **argv)
         } else if (!pid_arg) {
             pid_arg = a;
         } else {
-            return pmv_usage_error("export: unexpected argument '%s'", a);
+            selectors[nselectors++] = argv[i];
         }
     }
     if (!pid_arg) return pmv_usage_error("export: missing PID");
@@ -186,15 +193,30 @@ int pmv_cmd_export(int argc, char **argv)
     else return pmv_usage_error("export: unknown format '%s' (json or csv)", format);
     if (out && !*out) return pmv_usage_error("export: empty output file name");
 
+    pmv_selector pick;
+    if (pmv_cmd_selector("export", (const char *const *)selectors, nselectors, &pick) != 0)
+        return PMV_EXIT_USAGE;
     pmv_snapshot snap;
     char err[512];
     double now = realtime_s();
     if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
         pmv_error("pid %u: %s", (unsigned)pid, err);
+        pmv_selector_free(&pick);
         return PMV_EXIT_USAGE;
     }
-    pmv_snapshot_sort_by_name(&snap);
-    int rc = write_out(out, csv, &snap, pid, now);
+    /* the snapshot keeps only the selected series: the writers stay as they are */
+    const char **unmatched = NULL;
+    pmv_selector_keep(&pick, &snap, &unmatched);
+    pmv_report_unmatched(pid, unmatched, arrlen(unmatched));
+    int rc;
+    if (nselectors && arrlen(snap.series) == 0) {
+        rc = PMV_EXIT_USAGE; /* nothing to export: no empty file that looks like a result */
+    } else {
+        pmv_snapshot_sort_by_name(&snap);
+        rc = write_out(out, csv, &snap, pid, now);
+    }
+    arrfree(unmatched);
+    pmv_selector_free(&pick);
     pmv_snapshot_free(&snap);
     return rc;
 }

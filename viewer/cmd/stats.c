@@ -1,18 +1,18 @@
-/* stats.c - `perfmon-view stats PID [NAME...]`: one table of every series */
-#include <fnmatch.h>
+/* stats.c - `perfmon-view stats PID [SELECTOR...]`: one table of every series */
 #include <stdlib.h>
 #include <string.h>
 
 #include <stb_ds.h>
 
 #include "cmd/cli.h"
+#include "cmd/select.h"
 #include "out/diag.h"
 #include "base/hist.h"
 #include "out/table.h"
 #include "base/units.h"
 
 const char pmv_help_stats[] =
-    "usage: perfmon-view stats PID [NAME...]\n"
+    "usage: perfmon-view stats PID [SELECTOR...]\n"
     "\n"
     "Prints a header line about the process (alive, exited, crashed with when\n"
     "it was last seen, exec'd, or ended: a fork child gone by _exit() whose\n"
@@ -28,20 +28,13 @@ const char pmv_help_stats[] =
     "Counters and gauges show their value in COUNT and '-' elsewhere.\n"
     "Percentiles come from the histograms (within 1%, clamped to MIN..MAX).\n"
     "\n"
-    "NAME selects series: an exact full name (with labels), a base name (all\n"
-    "its label sets), or a glob with '*' (e.g. 'http.*'). Names that match\n"
-    "nothing are reported on stderr.\n"
+    "SELECTOR picks series: a full name, a base name (all its label sets), a\n"
+    "glob ('http.*'), or a partial label set ('req{route=\"/a\"}'); several\n"
+    "select the series any of them matches (README.md, \"Selecting series\").\n"
+    "A selector that matches nothing is named on stderr.\n"
     "\n"
     "exit status: 0 ok, 2 usage error, no readable segment for PID, or no\n"
-    "series matched any NAME\n";
-
-static int name_matches(const pmv_series *s, const char *pat)
-{
-    if (strcmp(s->name, pat) == 0 || strcmp(s->base, pat) == 0) return 1;
-    if (strchr(pat, '*') || strchr(pat, '?') || strchr(pat, '['))
-        return fnmatch(pat, s->name, 0) == 0 || fnmatch(pat, s->base, 0) == 0;
-    return 0;
-}
+    "series matched any SELECTOR\n";
 
 static int cmp_series_name(const void *a, const void *b)
 {
@@ -173,30 +166,28 @@ int pmv_cmd_stats(int argc, char **argv)
         return pmv_usage_error("stats: bad PID '%s' (expected a positive decimal number)", pid_arg);
     }
 
+    pmv_selector pick;
+    if (pmv_cmd_selector("stats", names, arrlen(names), &pick) != 0) {
+        arrfree(names);
+        return PMV_EXIT_USAGE;
+    }
     pmv_snapshot snap;
     char err[512];
     if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
         pmv_error("pid %u: %s", (unsigned)pid, err);
+        pmv_selector_free(&pick);
         arrfree(names);
         return PMV_EXIT_USAGE;
     }
 
     /* select, then sort pointers so the snapshot stays in segment order */
-    const pmv_series **sel = NULL;
-    int *hit = calloc((size_t)arrlen(names) + 1, sizeof *hit);
-    if (!hit) abort();
-    for (ptrdiff_t i = 0; i < arrlen(snap.series); i++) {
-        const pmv_series *s = &snap.series[i];
-        int take = arrlen(names) == 0;
-        for (ptrdiff_t n = 0; n < arrlen(names); n++)
-            if (name_matches(s, names[n])) { hit[n] = 1; take = 1; }
-        if (take) arrput(sel, s);
-    }
+    pmv_selection picked;
+    pmv_selector_filter(&pick, &snap, &picked);
+    const pmv_series **sel = picked.series;
     if (arrlen(sel)) qsort(sel, (size_t)arrlen(sel), sizeof *sel, cmp_series_name);
 
     int rc = PMV_EXIT_OK;
-    for (ptrdiff_t n = 0; n < arrlen(names); n++)
-        if (!hit[n]) pmv_error("pid %u: no series matches '%s'", (unsigned)pid, names[n]);
+    pmv_report_unmatched(pid, picked.unmatched, arrlen(picked.unmatched));
     if (arrlen(names) && arrlen(sel) == 0) {
         rc = PMV_EXIT_USAGE;
     } else {
@@ -209,8 +200,8 @@ int pmv_cmd_stats(int argc, char **argv)
         pmv_table_print(&t, stdout, pmv_use_bold(stdout));
         pmv_table_free(&t);
     }
-    free(hit);
-    arrfree(sel);
+    pmv_selection_free(&picked);
+    pmv_selector_free(&pick);
     arrfree(names);
     pmv_snapshot_free(&snap);
     return rc;

@@ -1,6 +1,5 @@
 /* top.c - `perfmon-view [top] PID`: the live dashboard */
 #include <ctype.h>
-#include <fnmatch.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +9,7 @@
 #include <stb_ds.h>
 
 #include "cmd/cli.h"
+#include "cmd/select.h"
 #include "out/diag.h"
 #include "model/derived.h"
 #include "read/live.h"
@@ -20,8 +20,8 @@
 #include "model/window.h"
 
 const char pmv_help_top[] =
-    "usage: perfmon-view PID [NAME...] [-i SECONDS] [--once] [--no-color]\n"
-    "       perfmon-view top PID [NAME...] [options]\n"
+    "usage: perfmon-view PID [SELECTOR...] [-i SECONDS] [--once] [--no-color]\n"
+    "       perfmon-view top PID [SELECTOR...] [options]\n"
     "\n"
     "A live full-screen view of one instrumented process, like top. The\n"
     "header shows the process (name, pid, uptime, alive or exited), its\n"
@@ -49,7 +49,9 @@ const char pmv_help_top[] =
     "  up, down, PgUp, PgDn, Home, End   scroll\n"
     "  ?            help\n"
     "\n"
-    "NAME selects series as in `stats` (full name, base name or glob).\n"
+    "SELECTOR picks series as in `stats`: full name, base name, glob or partial\n"
+    "label set (README.md, \"Selecting series\"); with --once, one that matches\n"
+    "nothing is named on stderr, and none matching anything is exit status 2.\n"
     "When the target exits the view stays, marked exited, with the final\n"
     "values; if its segment is removed while it runs, the view ends with a\n"
     "message (exit status 2).\n"
@@ -75,6 +77,7 @@ typedef struct top {
     pmv_win *win, *tot;
     hist_entry *hist;
     const char **names;
+    pmv_selector pick;       /* names, compiled */
     double interval;
     int tty, color, rows, cols;
     int total_mode, paused, sort, help, editing, scroll;
@@ -122,15 +125,7 @@ static char *safe_name(const char *s, char *buf, size_t len)
 
 static int name_selected(const top *T, const pmv_series *s)
 {
-    if (arrlen(T->names)) {
-        int any = 0;
-        for (ptrdiff_t i = 0; i < arrlen(T->names) && !any; i++) {
-            const char *p = T->names[i];
-            any = strcmp(s->name, p) == 0 || strcmp(s->base, p) == 0 ||
-                  fnmatch(p, s->name, 0) == 0 || fnmatch(p, s->base, 0) == 0;
-        }
-        if (!any) return 0;
-    }
+    if (!pmv_selector_match(&T->pick, s)) return 0;
     return T->filter[0] == '\0' || strcasestr(s->name, T->filter) != NULL;
 }
 
@@ -552,6 +547,7 @@ static void top_free(top *T)
     pmv_windows_free(&T->tot);
     shfree(T->hist);
     arrfree(T->names);
+    pmv_selector_free(&T->pick);
     pmv_scr_free(&T->scr);
     pmv_live_close(&T->L);
 }
@@ -560,6 +556,18 @@ static void recompute(top *T)
 {
     pmv_windows(T->L.have_prev ? &T->L.prev : NULL, &T->L.cur, pmv_live_window_s(&T->L), &T->win);
     pmv_windows_total(&T->L.cur, &T->tot);
+}
+
+/* --once: names the selectors that matched nothing in the one snapshot;
+   PMV_EXIT_USAGE when there were selectors and none matched anything. */
+static int once_unmatched(const top *T, uint32_t pid)
+{
+    pmv_selection picked;
+    pmv_selector_filter(&T->pick, &T->L.cur, &picked);
+    pmv_report_unmatched(pid, picked.unmatched, arrlen(picked.unmatched));
+    int status = arrlen(T->pick.terms) && arrlen(picked.series) == 0 ? PMV_EXIT_USAGE : PMV_EXIT_OK;
+    pmv_selection_free(&picked);
+    return status;
 }
 
 /* Parses "0.25", "2", "1.5s". */
@@ -610,10 +618,15 @@ int pmv_cmd_top(int argc, char **argv)
         return pmv_usage_error("top: bad PID '%s' (expected a positive decimal number)", pid_arg);
     }
 
+    if (pmv_cmd_selector("top", T.names, arrlen(T.names), &T.pick) != 0) {
+        arrfree(T.names);
+        return PMV_EXIT_USAGE;
+    }
     char err[512];
     int rc = pmv_live_open(&T.L, pid, err, sizeof err);
     if (rc != PMV_OK) {
         pmv_error("pid %u: %s", (unsigned)pid, err);
+        pmv_selector_free(&T.pick);
         arrfree(T.names);
         return PMV_EXIT_USAGE;
     }
@@ -631,8 +644,9 @@ int pmv_cmd_top(int argc, char **argv)
         recompute(&T);
         render(&T);
         fflush(stdout);
+        int status = once_unmatched(&T, pid);
         top_free(&T);
-        return PMV_EXIT_OK;
+        return status;
     }
 
     T.tty = 1;

@@ -1,6 +1,5 @@
 /* watch.c - `perfmon-view watch PID`: window figures, one line per interval */
 #include <errno.h>
-#include <fnmatch.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -10,6 +9,7 @@
 #include <stb_ds.h>
 
 #include "cmd/cli.h"
+#include "cmd/select.h"
 #include "read/live.h"
 #include "model/window.h"
 #include "base/units.h"
@@ -18,7 +18,7 @@
 
 const char pmv_help_watch[] =
     "usage: perfmon-view watch PID [--interval S] [--count N] [--format csv|json]\n"
-    "                              [--series NAME...]\n"
+    "                              [--series SELECTOR...]\n"
     "\n"
     "Prints the figures of every (or each selected) series over each interval,\n"
     "for scripts and plots. The first line comes one interval after the start.\n"
@@ -47,25 +47,47 @@ const char pmv_help_watch[] =
     "  -i, --interval S   seconds per window (default 1; fractions ok)\n"
     "  -n, --count N      stop after N windows\n"
     "  -f, --format F     csv (default) or json\n"
-    "  --series NAME...   only these: full name, base name or glob (the rest\n"
-    "                     of the arguments)\n"
+    "  --series SEL...    only the series these selectors pick (the rest of the\n"
+    "                     arguments): full name, base name, glob or partial\n"
+    "                     label set, as in `stats` (README.md, \"Selecting series\")\n"
     "\n"
-    "exit status: 0 ok (also when the target exited), 2 usage error or no\n"
-    "readable segment\n";
+    "exit status: 0 ok (also when the target exited), 2 usage error, no\n"
+    "readable segment, or no series matched any SELECTOR during the run\n";
 
 static volatile sig_atomic_t watch_stop;
 static void on_stop(int sig) { (void)sig; watch_stop = 1; }
 
+/* The --series names, compiled once (pmv_cmd_watch) rather than on every
+   line; watch_ever[k]: term k matched some series during the run. */
+static pmv_selector watch_pick;
+static int *watch_ever;
+
 static int selected(const pmv_series *s, const char **names)
 {
-    if (arrlen(names) == 0) return 1;
-    for (ptrdiff_t i = 0; i < arrlen(names); i++) {
-        const char *p = names[i];
-        if (strcmp(s->name, p) == 0 || strcmp(s->base, p) == 0 ||
-            fnmatch(p, s->name, 0) == 0 || fnmatch(p, s->base, 0) == 0)
-            return 1;
+    (void)names; /* compiled into watch_pick */
+    return pmv_selector_match(&watch_pick, s);
+}
+
+/* Notes which terms match a series of snap (series come and go). */
+static void note_matches(const pmv_snapshot *snap)
+{
+    pmv_selection picked;
+    pmv_selector_filter(&watch_pick, snap, &picked);
+    for (ptrdiff_t k = 0; k < arrlen(picked.hits); k++)
+        if (picked.hits[k]) watch_ever[k] = 1;
+    pmv_selection_free(&picked);
+}
+
+/* Names the terms that never matched; PMV_EXIT_USAGE if none ever did. */
+static int report_never_matched(uint32_t pid)
+{
+    int any = arrlen(watch_pick.terms) == 0;
+    for (ptrdiff_t k = 0; k < arrlen(watch_pick.terms); k++) {
+        if (watch_ever[k]) { any = 1; continue; }
+        const char *text = watch_pick.terms[k].text;
+        pmv_report_unmatched(pid, &text, 1);
     }
-    return 0;
+    return any ? PMV_EXIT_OK : PMV_EXIT_USAGE;
 }
 
 static void emit(FILE *f, const pmv_live *L, const pmv_win *wins, const char **names, int json, double ws)
@@ -173,13 +195,22 @@ int pmv_cmd_watch(int argc, char **argv)
     }
     if (in_series && arrlen(names) == 0) { arrfree(names); return pmv_usage_error("watch: --series needs names"); }
 
+    if (pmv_cmd_selector("watch", names, arrlen(names), &watch_pick) != 0) {
+        arrfree(names);
+        return PMV_EXIT_USAGE;
+    }
+    watch_ever = calloc((size_t)arrlen(names) + 1, sizeof *watch_ever);
+    if (!watch_ever) abort();
     pmv_live L;
     char err[512];
     if (pmv_live_open(&L, pid, err, sizeof err) != PMV_OK) {
         pmv_error("pid %u: %s", (unsigned)pid, err);
+        pmv_selector_free(&watch_pick);
+        free(watch_ever);
         arrfree(names);
         return PMV_EXIT_USAGE;
     }
+    note_matches(&L.cur);
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_stop;
@@ -213,12 +244,16 @@ int pmv_cmd_watch(int argc, char **argv)
         if (L.have_prev) pmv_windows(&L.prev, &L.cur, ws, &wins);
         else pmv_windows_total(&L.cur, &wins);
         if (arrlen(wins) > 1) qsort(wins, (size_t)arrlen(wins), sizeof *wins, cmp_win_name);
+        note_matches(&L.cur);
         emit(stdout, &L, wins, names, json, ws);
         if (ferror(stdout)) break; /* reader went away */
         if (L.ended) break;
     }
+    if (rc == PMV_EXIT_OK) rc = report_never_matched(pid);
     pmv_windows_free(&wins);
     pmv_live_close(&L);
+    pmv_selector_free(&watch_pick);
+    free(watch_ever);
     arrfree(names);
     return rc;
 }
