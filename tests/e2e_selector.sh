@@ -35,7 +35,7 @@ names_of() {
         export) timeout 30 "$VIEW" export "$WPID" "$@" > "$T/o" 2> "$T/e"
                 jq -r '.series[].full_name' "$T/o" ;;
         watch) timeout 30 "$VIEW" watch "$WPID" --count 1 --interval 0.05 --format json --series "$@" > "$T/o" 2> "$T/e"
-               jq -r '.series[].name' "$T/o" ;;
+               jq -r '.series[].full_name' "$T/o" ;;
         top) timeout 30 "$VIEW" top "$WPID" "$@" --once > "$T/o" 2> "$T/e"
              sed -n '/^NAME  /,$p' "$T/o" | sed 1d | awk '/^writer\./ { print $1 }' ;;
     esac | LC_ALL=C sort
