@@ -179,7 +179,7 @@ demo: $(SETUP) all
 BENCH_BINS  = bench/bin/hot_path bench/bin/compiled_out bench/bin/scaling bench/bin/peers \
               bench/bin/reader bench/bin/memory bench/bin/accuracy
 BENCH_FLAGS = $(PM_CFLAGS) -O2 -falign-loops=64
-BENCH_VIEWER_SRC = viewer/read/segment.c viewer/read/labels.c viewer/base/hist.c viewer/base/stb_ds_impl.c
+BENCH_VIEWER_SRC = viewer/read/segment.c viewer/read/extents.c viewer/read/labels.c viewer/base/hist.c viewer/base/stb_ds_impl.c
 
 bench: $(BENCH_BINS) $(VIEWER)
 	@sh bench/run.sh

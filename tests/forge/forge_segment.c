@@ -35,6 +35,14 @@
                            slow, p50, p90, p95, p99 (exact: the sorted sample
                            at rank ceil(q*count); null when count is 0)
      --damage KIND         damage the segment after building it (see below)
+     --claim-all           claim every record in use (series_count = max_series,
+                           threads_used = max_threads) while writing only the
+                           valid segment: the rest of the file stays holes
+     --wide N              add N timers wide.timer{i="<k>"} with one record
+                           (min 1, max 2^40) in every thread slot and the
+                           shared one (threads_used = max_threads), all their
+                           cells pointing at one histogram: a reader must not
+                           copy it once per cell
      --truncate-after MS   with --hold: after MS ms, truncate the file to 4096
                            bytes (a reader that mapped it before then gets
                            SIGBUS past the first page)
@@ -342,6 +350,25 @@ static void fill_series(long lognormal, long many)
     free(s.v);
 }
 
+/* --wide: every cell of n timers, in every row, shares one histogram. */
+static void fill_wide(long n)
+{
+    hdr->threads_used = hdr->max_threads;
+    uint64_t hist = 0;
+    for (long k = 0; k < n; k++) {
+        char name[64];
+        snprintf(name, sizeof name, "wide.timer{i=\"%ld\"}", k);
+        uint32_t i = add_series(name, PM_SHM_KIND_TIMER, PM_SHM_UNIT_NANOSECONDS, 1000000);
+        for (uint32_t t = 0; t <= hdr->max_threads; t++) {
+            pm_shm_cell *c = cell_at(t, i);
+            c->hist_off = hist;   /* 0 the first time: record() carves it */
+            record(t, i, (uint64_t)1 << 40, 0);
+            hist = c->hist_off;
+            c->min = 1;
+        }
+    }
+}
+
 static void init_header(uint32_t pid, uint32_t max_series, uint32_t max_threads,
                         uint64_t arena_size, const pm_shm_layout_t *l, const char *process, long age_s)
 {
@@ -465,7 +492,8 @@ static long num_arg(int argc, char **argv, int *i)
 int main(int argc, char **argv)
 {
     long pid = getpid(), hold = -1, max_series = 64, max_threads = 4, hists = 32;
-    long lognormal = 0, many = 0, age = 5, trunc_after = -1, dropped = 0;
+    long lognormal = 0, many = 0, age = 5, trunc_after = -1, dropped = 0, wide = 0;
+    int claim_all = 0;
     const char *dir = getenv("PERFMON_SHM_DIR"), *state = "running", *process = "forged";
     const char *dmg = NULL, *expected_path = NULL;
     if (!dir || !*dir) dir = PM_SHM_DIR;
@@ -481,6 +509,8 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "--age")) age = num_arg(argc, argv, &i);
         else if (!strcmp(a, "--dropped")) dropped = num_arg(argc, argv, &i);
         else if (!strcmp(a, "--seed")) rng_state = (uint64_t)num_arg(argc, argv, &i) | 1u;
+        else if (!strcmp(a, "--claim-all")) claim_all = 1;
+        else if (!strcmp(a, "--wide")) wide = num_arg(argc, argv, &i);
         else if (!strcmp(a, "--truncate-after")) trunc_after = num_arg(argc, argv, &i);
         else if (i + 1 < argc && !strcmp(a, "--dir")) dir = argv[++i];
         else if (i + 1 < argc && !strcmp(a, "--state")) state = argv[++i];
@@ -490,7 +520,7 @@ int main(int argc, char **argv)
         else { errno = 0; die("unknown or incomplete option '%s' (see the top of forge_segment.c)", a); }
     }
     if (max_threads < 3) max_threads = 3;
-    if (max_series < 9 + (lognormal > 0) + many) max_series = 9 + (lognormal > 0) + many;
+    if (max_series < 9 + (lognormal > 0) + many + wide) max_series = 9 + (lognormal > 0) + many + wide;
     if (strcmp(state, "running") && strcmp(state, "exited") && strcmp(state, "init")) {
         errno = 0;
         die("bad --state '%s' (running, exited or init)", state);
@@ -534,6 +564,11 @@ int main(int argc, char **argv)
     hdr = (pm_shm_header *)map;
     init_header((uint32_t)pid, (uint32_t)max_series, (uint32_t)max_threads, arena_size, &l, process, age);
     fill_series(lognormal, many);
+    fill_wide(wide);
+    if (claim_all) {
+        hdr->series_count = hdr->max_series;
+        hdr->threads_used = hdr->max_threads;
+    }
     if (dropped > 0) {
         hdr->dropped = (uint64_t)dropped;
         hdr->dropped_series_full = (uint64_t)dropped - 1;

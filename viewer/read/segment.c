@@ -1,5 +1,6 @@
 /* segment.c - open, validate and snapshot a perfmon segment (untrusted input) */
 #include "read/segment.h"
+#include "read/extents.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -159,16 +160,19 @@ int pmv_segment_alive(const pmv_segment *seg)
 }
 
 /* ---- SIGBUS guard: a writer (or anyone) may truncate the file while we
-   read the mapping; the kernel then sends SIGBUS. We turn it into an error. */
+   read the mapping, or a page may have no memory behind it; the kernel then
+   sends SIGBUS. We turn it into an error that says which. */
 
 static sigjmp_buf guard_jmp;
 static volatile sig_atomic_t guard_active;
+static const void *volatile guard_addr;   /* where the fault was */
 
 static void on_sigbus(int sig, siginfo_t *info, void *ctx)
 {
-    (void)info; (void)ctx;
+    (void)ctx;
     if (guard_active) {
         guard_active = 0;
+        guard_addr = info ? info->si_addr : NULL;
         siglongjmp(guard_jmp, 1);
     }
     signal(sig, SIG_DFL); /* not ours: die as we would have */
@@ -180,30 +184,151 @@ static void on_sigbus(int sig, siginfo_t *info, void *ctx)
 static uint64_t load64(const void *p) { return __atomic_load_n((const uint64_t *)p, __ATOMIC_RELAXED); }
 static uint32_t load32_acq(const void *p) { return __atomic_load_n((const uint32_t *)p, __ATOMIC_ACQUIRE); }
 
+/* A histogram some cell reads, keyed by its PM_SHM_HIST_BYTES slot of the
+   arena: histograms that do not overlap never share a slot. */
+typedef struct hist_claim { uint64_t slot_plus1, off, cell; } hist_claim;
+typedef struct hist_claims {
+    hist_claim *v;      /* open addressing; slot_plus1 0 is empty */
+    size_t cap, n;      /* cap a power of two, n < cap / 2 */
+} hist_claims;
+
+static hist_claim *claims_find(hist_claims *t, uint64_t slot)
+{
+    size_t i = (size_t)(slot * 0x9E3779B97F4A7C15ull >> 17) & (t->cap - 1);
+    while (t->v[i].slot_plus1 && t->v[i].slot_plus1 != slot + 1) i = (i + 1) & (t->cap - 1);
+    return &t->v[i];
+}
+
+static void claims_grow(hist_claims *t)
+{
+    hist_claims bigger = { calloc(t->cap ? 2 * t->cap : 64, sizeof *t->v), t->cap ? 2 * t->cap : 64, t->n };
+    if (!bigger.v) abort();
+    for (size_t i = 0; i < t->cap; i++)
+        if (t->v[i].slot_plus1) *claims_find(&bigger, t->v[i].slot_plus1 - 1) = t->v[i];
+    free(t->v);
+    *t = bigger;
+}
+
+/* What one snapshot reads through. Only ranges `data` says hold data are
+   touched in the mapping: a read fault on a hole of a shared tmpfs mapping
+   allocates a page for good, so holes read as zeros without touching. */
+typedef struct reader {
+    const unsigned char *map;
+    const pm_shm_header *h;       /* the validated copy */
+    const pmv_extents *data;      /* scanned after h was read */
+    int fd;
+    uint64_t arena_used_seen;     /* as read before the scan: histograms below were allocated by then */
+    hist_claims claims;           /* histograms read so far, by arena slot */
+} reader;
+
 typedef struct cell_copy {
     uint64_t count, sum, min, max, errors, slow, hist_off;
     uint32_t lo, hi;  /* has_hist: buckets lo..hi copied into the caller's buffer */
     int has_hist;
+    int shared;       /* hist_off overlaps another cell's histogram */
     int torn;
 } cell_copy;
 
-static int hist_off_valid(uint64_t off, const pm_shm_header *h);
+/* Histogram offsets a cell may hold: 0, NONE, or a histogram inside the
+   part of the arena handed out (arena_used is re-read for one carved since
+   the scan: the writer publishes arena_used before the cell's hist_off). */
+static int hist_off_valid(const reader *r, uint64_t off)
+{
+    const pm_shm_header *h = r->h;
+    if (off == 0 || off == PM_SHM_HIST_NONE) return 1;
+    if (h->arena_size < PM_SHM_HIST_BYTES || off % 64u) return 0;
+    if (off < h->arena_off || off > h->arena_off + h->arena_size - PM_SHM_HIST_BYTES) return 0;
+    uint64_t end = off - h->arena_off + PM_SHM_HIST_BYTES;
+    return end <= r->arena_used_seen || end <= load64(r->map + offsetof(pm_shm_header, arena_used));
+}
+
+/* 1 if no other cell's histogram overlaps the one at off, which cell_off
+   then owns. The writer gives every cell its own; a segment whose cells
+   share one would have us copy the same pages once per cell. */
+static int claim_hist(reader *r, uint64_t off, uint64_t cell_off)
+{
+    uint64_t slot = (off - r->h->arena_off) / PM_SHM_HIST_BYTES;
+    if (r->claims.cap == 0 || 2 * (r->claims.n + 1) > r->claims.cap) claims_grow(&r->claims);
+    for (uint64_t k = slot ? slot - 1 : 0; k <= slot + 1; k++) {
+        hist_claim *c = claims_find(&r->claims, k);
+        if (!c->slot_plus1) continue;
+        if (c->cell == cell_off) return c->off == off;
+        if (off < c->off + PM_SHM_HIST_BYTES && c->off < off + PM_SHM_HIST_BYTES) return 0;
+    }
+    hist_claim mine = { slot + 1, off, cell_off };
+    *claims_find(&r->claims, slot) = mine;
+    r->claims.n++;
+    return 1;
+}
+
+/* Buckets lo..hi of the histogram at off into buf[lo..hi]: from the mapping
+   where the file holds data, zeros over holes (an untouched histogram page
+   is empty). A histogram carved after the scan is read with pread(), which
+   sees its fresh pages and never allocates one. */
+static void load_buckets(const reader *r, uint64_t off, uint32_t lo, uint32_t hi, uint64_t *buf)
+{
+    if (off - r->h->arena_off + PM_SHM_HIST_BYTES > r->arena_used_seen) {
+        size_t want = ((size_t)hi - lo + 1u) * sizeof *buf;
+        ssize_t got = pread(r->fd, buf + lo, want, (off_t)(off + (uint64_t)lo * 8u));
+        if (got < 0) got = 0;
+        if ((size_t)got < want) memset((char *)(buf + lo) + got, 0, want - (size_t)got);
+        return;
+    }
+    const pmv_extents *d = r->data;
+    const uint64_t *b = (const uint64_t *)(const void *)(r->map + off);
+    size_t e = pmv_extents_find(d, off + (uint64_t)lo * 8u);
+    for (uint32_t i = lo; i <= hi;) {
+        uint64_t at = off + (uint64_t)i * 8u;
+        while (e < d->n && d->v[e].end < at + 8u) e++;
+        uint64_t stop = hi + 1u;   /* end of this run of data or of hole, in buckets */
+        if (e < d->n && d->v[e].start <= at) {
+            uint64_t n = (d->v[e].end - off) / 8u;
+            if (n < stop) stop = n;
+            for (; i < stop; i++) buf[i] = load64(&b[i]);
+        } else {
+            if (e < d->n) {
+                uint64_t n = (d->v[e].start - off + 7u) / 8u;
+                if (n < stop) stop = n;
+            }
+            for (; i < stop; i++) buf[i] = 0;
+        }
+    }
+}
 
 /* Copies the buckets between the cell's min and max (every value of the
-   cell lies there) when hist_off is a real, valid histogram. */
-static void copy_buckets(const unsigned char *map, const pm_shm_header *h, cell_copy *out, uint64_t *buf)
+   cell lies there) when hist_off is a real, valid histogram of its own. */
+static void copy_buckets(reader *r, uint64_t cell_off, cell_copy *out, uint64_t *buf)
 {
     out->has_hist = 0;
+    out->shared = 0;
     if (out->count == 0 || out->hist_off == 0 || out->hist_off == PM_SHM_HIST_NONE ||
-        !hist_off_valid(out->hist_off, h))
+        !hist_off_valid(r, out->hist_off))
         return;
+    if (!claim_hist(r, out->hist_off, cell_off)) {
+        out->shared = 1;
+        return;
+    }
     uint64_t lo_v = out->min <= out->max ? out->min : out->max;
     uint64_t hi_v = out->min <= out->max ? out->max : out->min;
     out->lo = pm_shm_hist_index(lo_v);
     out->hi = pm_shm_hist_index(hi_v);
-    const uint64_t *b = (const uint64_t *)(map + out->hist_off);
-    for (uint32_t i = out->lo; i <= out->hi; i++) buf[i] = load64(&b[i]);
+    load_buckets(r, out->hist_off, out->lo, out->hi, buf);
     out->has_hist = 1;
+}
+
+/* One unsynchronised copy of a cell and its buckets; read_cell decides
+   whether it was consistent. */
+static void copy_fields(reader *r, uint64_t cell_off, cell_copy *out, uint64_t *buf)
+{
+    const pm_shm_cell *c = (const pm_shm_cell *)(const void *)(r->map + cell_off);
+    out->count = load64(&c->count);
+    out->sum = load64(&c->sum);
+    out->min = load64(&c->min);
+    out->max = load64(&c->max);
+    out->errors = load64(&c->errors);
+    out->slow = load64(&c->slow);
+    out->hist_off = load64(&c->hist_off);
+    copy_buckets(r, cell_off, out, buf);
 }
 
 /* Seqlock read of one timer/distribution cell, bounded, with its histogram
@@ -213,24 +338,9 @@ static void copy_buckets(const unsigned char *map, const pm_shm_header *h, cell_
    microseconds (first touch of a histogram page), so when `patient` we
    yield between tries; a crashed writer leaves seq odd for good, so the
    caller stops being patient after a few such cells. */
-/* One unsynchronised copy of a cell and its buckets; read_cell decides
-   whether it was consistent. */
-static void copy_fields(const unsigned char *map, const pm_shm_header *h, const pm_shm_cell *c,
-                        cell_copy *out, uint64_t *buf)
+static void read_cell(reader *r, uint64_t cell_off, cell_copy *out, uint64_t *buf, int patient)
 {
-    out->count = load64(&c->count);
-    out->sum = load64(&c->sum);
-    out->min = load64(&c->min);
-    out->max = load64(&c->max);
-    out->errors = load64(&c->errors);
-    out->slow = load64(&c->slow);
-    out->hist_off = load64(&c->hist_off);
-    copy_buckets(map, h, out, buf);
-}
-
-static void read_cell(const unsigned char *map, const pm_shm_header *h, const pm_shm_cell *c,
-                      cell_copy *out, uint64_t *buf, int patient)
-{
+    const pm_shm_cell *c = (const pm_shm_cell *)(const void *)(r->map + cell_off);
     out->torn = 1;
     uint64_t last = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
     int moved = 0;
@@ -239,7 +349,7 @@ static void read_cell(const unsigned char *map, const pm_shm_header *h, const pm
         uint64_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
         if (s1 != last) { moved = 1; last = s1; }
         if (s1 & 1u) continue;
-        copy_fields(map, h, c, out, buf);
+        copy_fields(r, cell_off, out, buf);
         __atomic_thread_fence(__ATOMIC_ACQUIRE);
         uint64_t s2 = __atomic_load_n(&c->seq, __ATOMIC_RELAXED);
         if (s2 == s1) {
@@ -250,15 +360,7 @@ static void read_cell(const unsigned char *map, const pm_shm_header *h, const pm
         last = s2;
     }
     /* gave up: take the values as they are */
-    copy_fields(map, h, c, out, buf);
-}
-
-static int hist_off_valid(uint64_t off, const pm_shm_header *h)
-{
-    if (off == 0 || off == PM_SHM_HIST_NONE) return 1;
-    if (h->arena_size < PM_SHM_HIST_BYTES) return 0;
-    return off >= h->arena_off && off <= h->arena_off + h->arena_size - PM_SHM_HIST_BYTES
-        && off % 64u == 0;
+    copy_fields(r, cell_off, out, buf);
 }
 
 static int header_error(const pm_shm_header *h, uint64_t file_size, char *why, size_t len)
@@ -361,6 +463,9 @@ void pmv_series_free(pmv_series *s)
     memset(s, 0, sizeof *s);
 }
 
+/* A timer or distribution cell that holds something: (series, thread row). */
+typedef struct cell_ref { uint32_t series, row; } cell_ref;
+
 /* The rows a series is summed over: slots [0, threads_used), then the
    shared slot, row max_threads (threads beyond capacity record there; its
    seq stays 0, so read_cell takes it at once). Past the last: max_threads + 1. */
@@ -371,26 +476,63 @@ static uint32_t next_row(const pm_shm_header *h, uint32_t t)
     return t < h->max_threads ? h->max_threads : h->max_threads + 1u;
 }
 
-/* Sums the cells of one series over the thread slots. Returns 0, or -1 with
-   why set when a cell's histogram offset is invalid (the series is then
-   damaged as a whole: we cannot tell which of its numbers to trust). */
-static int sum_cells(const unsigned char *map, const pm_shm_header *h, pmv_series *s,
+static uint64_t cell_offset(const pm_shm_header *h, uint32_t row, uint32_t series)
+{
+    return h->cells_off + ((uint64_t)row * h->max_series + series) * PM_SHM_CELL_SIZE;
+}
+
+/* One pass over the cells the file really holds, row by row: holes are
+   cells nobody wrote, so the work grows with what the writer allocated,
+   never with the capacities it claims. Counters are summed here; timer and
+   distribution cells that hold anything are listed in *refs for
+   sum_cells. pos[i] is 1 + the place of series record i in snap->series,
+   0 for records not read. */
+static void scan_cells(const reader *r, pmv_snapshot *snap, const uint32_t *pos, cell_ref **refs)
+{
+    const pm_shm_header *h = r->h;
+    const pmv_extents *d = r->data;
+    for (uint32_t t = first_row(h); t <= h->max_threads; t = next_row(h, t)) {
+        uint64_t base = cell_offset(h, t, 0), end = base + (uint64_t)h->series_count * PM_SHM_CELL_SIZE;
+        for (size_t e = pmv_extents_find(d, base); e < d->n && d->v[e].start < end; e++) {
+            uint64_t a = d->v[e].start > base ? d->v[e].start : base;
+            uint64_t b = d->v[e].end < end ? d->v[e].end : end;
+            for (uint64_t i = (a - base + PM_SHM_CELL_SIZE - 1) / PM_SHM_CELL_SIZE;
+                 (i + 1) * PM_SHM_CELL_SIZE <= b - base; i++) {
+                if (!pos[i]) continue;
+                pmv_series *s = &snap->series[pos[i] - 1];
+                const pm_shm_cell *c = (const pm_shm_cell *)(const void *)(r->map + base + i * PM_SHM_CELL_SIZE);
+                if (s->kind == PM_SHM_KIND_COUNTER) {
+                    s->count += load64(&c->count);
+                } else if (s->kind != PM_SHM_KIND_GAUGE && (load64(&c->count) || load64(&c->seq))) {
+                    cell_ref ref = { pos[i] - 1, t };
+                    arrput(*refs, ref);
+                }
+            }
+        }
+    }
+}
+
+/* Sums a timer's or distribution's cells (rows[0..n), in row order).
+   Returns 0, or -1 with why set when a cell's histogram offset is invalid
+   or shared (the series is then damaged as a whole: we cannot tell which
+   of its numbers to trust). */
+static int sum_cells(reader *r, pmv_series *s, const uint32_t *rows, size_t n,
                      uint64_t *dense, uint64_t *cellbuf, uint32_t torn_before, char *why, size_t len)
 {
     int has_min = 0, hist_any = 0;
     uint32_t dense_lo = 0, dense_hi = 0;   /* the buckets any cell can have touched */
-    for (uint32_t t = first_row(h); t <= h->max_threads; t = next_row(h, t)) {
-        const pm_shm_cell *c = (const pm_shm_cell *)(map + h->cells_off +
-            ((uint64_t)t * h->max_series + s->index) * PM_SHM_CELL_SIZE);
-        if (s->kind == PM_SHM_KIND_COUNTER) {
-            s->count += load64(&c->count);
-            continue;
-        }
-        if (s->kind == PM_SHM_KIND_GAUGE) continue;
+    for (size_t k = 0; k < n; k++) {
+        uint32_t t = rows[k];
         cell_copy cc;
-        read_cell(map, h, c, &cc, cellbuf, torn_before + s->torn_cells < PMV_PATIENT_TORN_CELLS);
-        if (!hist_off_valid(cc.hist_off, h)) {
-            seterr(why, len, "thread slot %u: hist_off %llu outside the arena or misaligned",
+        read_cell(r, cell_offset(r->h, t, s->index), &cc, cellbuf,
+                  torn_before + s->torn_cells < PMV_PATIENT_TORN_CELLS);
+        if (!hist_off_valid(r, cc.hist_off)) {
+            seterr(why, len, "thread slot %u: hist_off %llu outside the arena in use or misaligned",
+                   (unsigned)t, (unsigned long long)cc.hist_off);
+            return -1;
+        }
+        if (cc.shared) {
+            seterr(why, len, "thread slot %u: hist_off %llu overlaps another cell's histogram",
                    (unsigned)t, (unsigned long long)cc.hist_off);
             return -1;
         }
@@ -454,26 +596,104 @@ static void copy_drop_log(const unsigned char *map, pmv_snapshot *snap)
     qsort(snap->drops, snap->ndrops, sizeof snap->drops[0], cmp_drop_ticket);
 }
 
-/* The part that touches the mapping; runs under the SIGBUS guard. Every
-   allocation is reachable from snap at every moment, so a jump out of here
-   leaks nothing once the caller frees snap. */
-static int copy_segment(const unsigned char *map, uint64_t size, pmv_snapshot *snap,
-                        uint64_t *dense, char *err, size_t errlen)
+/* Series record i, or NULL when it lies in a hole (a record nobody wrote:
+   FREE). A record the file holds only in part is read with pread(). */
+static const unsigned char *series_record(const reader *r, uint32_t i, pm_shm_series *buf)
 {
-    pm_shm_header h;
+    uint64_t off = r->h->series_off + (uint64_t)i * PM_SHM_SERIES_SIZE;
+    if (pmv_extents_covers(r->data, off, PM_SHM_SERIES_SIZE)) return r->map + off;
+    if (pmv_extents_next_data(r->data, off) >= off + PM_SHM_SERIES_SIZE) return NULL;
+    if (pread(r->fd, buf, sizeof *buf, (off_t)off) != (ssize_t)sizeof *buf) return NULL;
+    return (const unsigned char *)buf;
+}
+
+/* Reads series record i into snap->series if it is valid and READY. */
+static void copy_series(const reader *r, pmv_snapshot *snap, uint32_t i, const unsigned char *rec)
+{
+    uint32_t state = load32_acq(rec + offsetof(pm_shm_series, state));
+    if (state == PM_SHM_SERIES_FREE || state == PM_SHM_SERIES_CLAIMED) {
+        snap->series_pending++;
+        return;
+    }
+    if (state != PM_SHM_SERIES_READY) {
+        note_damage(snap, i, "unknown state %u", (unsigned)state);
+        return;
+    }
+    (void)r;
+    pm_shm_series rs;
+    memcpy(&rs, rec, sizeof rs);
+    const char *nul = memchr(rs.name, '\0', sizeof rs.name);
+    if (!nul) { note_damage(snap, i, "name not NUL-terminated"); return; }
+    if ((size_t)(nul - rs.name) != rs.name_len) {
+        note_damage(snap, i, "name_len %u but the name is %zu bytes",
+                    (unsigned)rs.name_len, (size_t)(nul - rs.name));
+        return;
+    }
+    if (rs.name_len == 0) { note_damage(snap, i, "empty name"); return; }
+    if (rs.kind < PM_SHM_KIND_COUNTER || rs.kind > PM_SHM_KIND_DISTRIBUTION) {
+        note_damage(snap, i, "unknown kind %u", (unsigned)rs.kind);
+        return;
+    }
+    if (rs.unit > PM_SHM_UNIT_BYTES) {
+        note_damage(snap, i, "unknown unit %u", (unsigned)rs.unit);
+        return;
+    }
+    pmv_series blank = { 0 };
+    arrput(snap->series, blank);
+    pmv_series *s = &arrlast(snap->series);
+    s->index = i;
+    s->kind = rs.kind;
+    s->unit = rs.unit;
+    s->slow_ns = load64(rec + offsetof(pm_shm_series, slow_ns));
+    s->gauge = (int64_t)load64(rec + offsetof(pm_shm_series, gauge));
+    s->name = strdup(rs.name);
+    if (!s->name) abort();
+    pmv_labels_parse(s->name, &s->base, &s->labels, &s->labels_raw);
+}
+
+/* The working memory of one snapshot, freed whether it ends or jumps out. */
+typedef struct scratch {
+    uint64_t *dense;    /* the sum, then one cell's copy */
+    uint32_t *pos;      /* series record -> 1 + place in snap->series */
+    cell_ref *refs;     /* stb_ds array */
+    uint32_t *order;    /* refs' rows grouped by series */
+    uint32_t *first;    /* series place -> its first entry in order */
+    uint8_t *damaged;   /* series place -> 1 if skipped */
+} scratch;
+
+static void scratch_free(scratch *w, reader *r)
+{
+    free(w->dense);
+    free(w->pos);
+    arrfree(w->refs);
+    free(w->order);
+    free(w->first);
+    free(w->damaged);
+    free(r->claims.v);
+    memset(&r->claims, 0, sizeof r->claims);
+    memset(w, 0, sizeof *w);
+}
+
+/* Drops the series marked damaged, keeping the order of the rest. */
+static void drop_damaged(pmv_snapshot *snap, const uint8_t *damaged)
+{
+    ptrdiff_t keep = 0, n = arrlen(snap->series);
+    for (ptrdiff_t i = 0; i < n; i++) {
+        if (damaged[i]) { pmv_series_free(&snap->series[i]); continue; }
+        snap->series[keep++] = snap->series[i];
+    }
+    arrsetlen(snap->series, keep);
+}
+
+/* The part that touches the mapping; runs under the SIGBUS guard. Every
+   allocation is reachable from snap or w at every moment, so a jump out of
+   here leaks nothing once the caller frees both. */
+static int copy_segment(reader *r, pmv_snapshot *snap, scratch *w)
+{
+    const unsigned char *map = r->map;
+    const pm_shm_header *hp = r->h;
+    const pm_shm_header h = *hp;
     char why[192];
-    memcpy(&h, map, sizeof h);
-    /* the atomics are read once; validation and use both see that value */
-    h.series_count = load32_acq(map + offsetof(pm_shm_header, series_count));
-    h.threads_used = load32_acq(map + offsetof(pm_shm_header, threads_used));
-    if (header_error(&h, size, why, sizeof why)) {
-        seterr(err, errlen, "segment damaged: %s", why);
-        return PMV_EDAMAGED;
-    }
-    if (h.state == PM_SHM_STATE_INIT) {
-        seterr(err, errlen, "segment is still being created (state INIT); try again");
-        return PMV_EINIT;
-    }
     snap->pid = h.pid;
     snap->uid = h.uid;
     memcpy(snap->process, h.process_name, sizeof snap->process);
@@ -488,90 +708,136 @@ static int copy_segment(const unsigned char *map, uint64_t size, pmv_snapshot *s
     snap->max_series = h.max_series;
     snap->max_threads = h.max_threads;
     snap->arena_size = h.arena_size;
-    snap->arena_used = load64(map + offsetof(pm_shm_header, arena_used));
+    snap->arena_used = r->arena_used_seen;
     snap->total_size = h.total_size;
     snap->series_count = h.series_count;
     snap->threads_used = h.threads_used;
-    snap->dropped = load64(map + offsetof(pm_shm_header, dropped));
-    snap->dropped_series_full = load64(map + offsetof(pm_shm_header, dropped_series_full));
-    snap->dropped_threads_full = load64(map + offsetof(pm_shm_header, dropped_threads_full));
-    snap->dropped_bad_name = load64(map + offsetof(pm_shm_header, dropped_bad_name));
-    snap->dropped_kind_mismatch = load64(map + offsetof(pm_shm_header, dropped_kind_mismatch));
-    snap->dropped_no_memory = load64(map + offsetof(pm_shm_header, dropped_no_memory));
-    snap->dropped_hist = load64(map + offsetof(pm_shm_header, dropped_hist));
-    snap->dropped_unit_mismatch = load64(map + offsetof(pm_shm_header, dropped_unit_mismatch));
-    snap->dropped_negative = load64(map + offsetof(pm_shm_header, dropped_negative));
-    snap->flags = load32_acq(map + offsetof(pm_shm_header, flags));
+    snap->dropped = h.dropped;
+    snap->dropped_series_full = h.dropped_series_full;
+    snap->dropped_threads_full = h.dropped_threads_full;
+    snap->dropped_bad_name = h.dropped_bad_name;
+    snap->dropped_kind_mismatch = h.dropped_kind_mismatch;
+    snap->dropped_no_memory = h.dropped_no_memory;
+    snap->dropped_hist = h.dropped_hist;
+    snap->dropped_unit_mismatch = h.dropped_unit_mismatch;
+    snap->dropped_negative = h.dropped_negative;
+    snap->flags = h.flags;
     snap->parent_pid = h.parent_pid;
-    snap->writers = load32_acq(map + offsetof(pm_shm_header, writers));
-    snap->heartbeat_realtime_ns = load64(map + offsetof(pm_shm_header, heartbeat_realtime_ns));
+    snap->writers = h.writers;
+    snap->heartbeat_realtime_ns = h.heartbeat_realtime_ns;
     snap->heartbeat_interval_ns = h.heartbeat_interval_ns;
     snap->pid_ns_dev = h.pid_ns_dev;
     snap->pid_ns_ino = h.pid_ns_ino;
     snap->proc_start_ticks = h.proc_start_ticks;
-    snap->overflow_threads = load64(map + offsetof(pm_shm_header, overflow_threads));
-    snap->end_how = load32_acq(map + offsetof(pm_shm_header, end_how));
-    snap->end_code = load32_acq(map + offsetof(pm_shm_header, end_code));
+    snap->overflow_threads = h.overflow_threads;
+    snap->end_how = h.end_how;
+    snap->end_code = h.end_code;
     if (snap->end_how > PM_SHM_END_UNSEEN) snap->end_how = PM_SHM_END_UNKNOWN;
     memcpy(snap->config_errors, h.config_errors, sizeof snap->config_errors);
     snap->config_errors[sizeof snap->config_errors - 1] = '\0';
-    copy_drop_log(map, snap);
+    if (pmv_extents_covers(r->data, 0, PM_SHM_HEADER_SIZE)) copy_drop_log(map, snap);
 
     for (uint32_t t = 0; t < h.threads_used; t++) {
-        const pm_shm_thread *th = (const pm_shm_thread *)(map + h.threads_off + (uint64_t)t * PM_SHM_THREAD_SIZE);
-        if (load32_acq(&th->state) == PM_SHM_THREAD_ACTIVE) snap->threads_active++;
+        uint64_t off = h.threads_off + (uint64_t)t * PM_SHM_THREAD_SIZE;
+        if (!pmv_extents_covers(r->data, off, PM_SHM_THREAD_SIZE)) continue;   /* a hole: UNUSED */
+        if (load32_acq(map + off + offsetof(pm_shm_thread, state)) == PM_SHM_THREAD_ACTIVE) snap->threads_active++;
     }
 
-    for (uint32_t i = 0; i < h.series_count; i++) {
-        const unsigned char *rec = map + h.series_off + (uint64_t)i * PM_SHM_SERIES_SIZE;
-        uint32_t state = load32_acq(rec + offsetof(pm_shm_series, state));
-        if (state == PM_SHM_SERIES_FREE || state == PM_SHM_SERIES_CLAIMED) {
-            snap->series_pending++;
+    /* series records: a run of them in a hole is FREE, skipped whole */
+    w->pos = calloc((size_t)h.series_count + 1u, sizeof *w->pos);
+    if (!w->pos) abort();
+    for (uint32_t i = 0; i < h.series_count;) {
+        pm_shm_series buf;
+        const unsigned char *rec = series_record(r, i, &buf);
+        if (!rec) {
+            uint64_t off = h.series_off + (uint64_t)i * PM_SHM_SERIES_SIZE;
+            uint64_t next = pmv_extents_next_data(r->data, off);
+            uint64_t j = next == UINT64_MAX ? h.series_count : (next - h.series_off) / PM_SHM_SERIES_SIZE;
+            if (j <= i) j = i + 1u;
+            if (j > h.series_count) j = h.series_count;
+            snap->series_pending += (uint32_t)(j - i);
+            i = (uint32_t)j;
             continue;
         }
-        if (state != PM_SHM_SERIES_READY) {
-            note_damage(snap, i, "unknown state %u", (unsigned)state);
-            continue;
-        }
-        pm_shm_series r;
-        memcpy(&r, rec, sizeof r);
-        const char *nul = memchr(r.name, '\0', sizeof r.name);
-        if (!nul) { note_damage(snap, i, "name not NUL-terminated"); continue; }
-        if ((size_t)(nul - r.name) != r.name_len) {
-            note_damage(snap, i, "name_len %u but the name is %zu bytes",
-                        (unsigned)r.name_len, (size_t)(nul - r.name));
-            continue;
-        }
-        if (r.name_len == 0) { note_damage(snap, i, "empty name"); continue; }
-        if (r.kind < PM_SHM_KIND_COUNTER || r.kind > PM_SHM_KIND_DISTRIBUTION) {
-            note_damage(snap, i, "unknown kind %u", (unsigned)r.kind);
-            continue;
-        }
-        if (r.unit > PM_SHM_UNIT_BYTES) {
-            note_damage(snap, i, "unknown unit %u", (unsigned)r.unit);
-            continue;
-        }
-        pmv_series blank = { 0 };
-        arrput(snap->series, blank);
-        pmv_series *s = &arrlast(snap->series);
-        s->index = i;
-        s->kind = r.kind;
-        s->unit = r.unit;
-        s->slow_ns = load64(rec + offsetof(pm_shm_series, slow_ns));
-        s->gauge = (int64_t)load64(rec + offsetof(pm_shm_series, gauge));
-        s->name = strdup(r.name);
-        if (!s->name) abort();
-        pmv_labels_parse(s->name, &s->base, &s->labels, &s->labels_raw);
-        if (sum_cells(map, &h, s, dense, dense + PM_SHM_HIST_BUCKETS, snap->torn_cells, why, sizeof why) != 0) {
-            note_damage(snap, i, "%s", why);
-            pmv_series_free(s);
-            arrsetlen(snap->series, arrlen(snap->series) - 1);
-            memset(dense, 0, PM_SHM_HIST_BUCKETS * sizeof *dense);
+        ptrdiff_t before = arrlen(snap->series);
+        copy_series(r, snap, i, rec);
+        if (arrlen(snap->series) > before) w->pos[i] = (uint32_t)arrlen(snap->series);
+        i++;
+    }
+
+    /* cells: counters summed, the rest listed, then grouped by series */
+    size_t ns = (size_t)arrlen(snap->series);
+    scan_cells(r, snap, w->pos, &w->refs);
+    size_t nrefs = (size_t)arrlen(w->refs);
+    w->first = calloc(ns + 1u, sizeof *w->first);
+    w->order = malloc((nrefs ? nrefs : 1u) * sizeof *w->order);
+    w->damaged = calloc(ns ? ns : 1u, 1);
+    if (!w->first || !w->order || !w->damaged) abort();
+    for (size_t k = 0; k < nrefs; k++) w->first[w->refs[k].series + 1]++;
+    for (size_t i = 0; i < ns; i++) w->first[i + 1] += w->first[i];
+    for (size_t k = 0; k < nrefs; k++) {   /* stable: rows stay in order */
+        cell_ref c = w->refs[k];
+        w->order[w->first[c.series]++] = c.row;
+    }
+    for (size_t i = ns; i > 0; i--) w->first[i] = w->first[i - 1];
+    w->first[0] = 0;
+
+    for (size_t i = 0; i < ns; i++) {
+        pmv_series *s = &snap->series[i];
+        if (s->kind != PM_SHM_KIND_TIMER && s->kind != PM_SHM_KIND_DISTRIBUTION) continue;
+        if (sum_cells(r, s, w->order + w->first[i], w->first[i + 1] - w->first[i], w->dense,
+                      w->dense + PM_SHM_HIST_BUCKETS, snap->torn_cells, why, sizeof why) != 0) {
+            note_damage(snap, s->index, "%s", why);
+            w->damaged[i] = 1;
+            memset(w->dense, 0, PM_SHM_HIST_BUCKETS * sizeof *w->dense);
             continue;
         }
         snap->torn_cells += s->torn_cells;
     }
+    drop_damaged(snap, w->damaged);
     return PMV_OK;
+}
+
+/* The header, read with pread() (no page of a hole is allocated for it)
+   and validated. Returns PMV_OK or an error with err set. */
+static int read_header(const pmv_segment *seg, uint64_t size, pm_shm_header *h, char *err, size_t errlen)
+{
+    char why[192];
+    ssize_t got = pread(seg->fd, h, sizeof *h, 0);
+    if (got < 0) {
+        seterr(err, errlen, "%s: read: %s", seg->path, strerror(errno));
+        return PMV_EIO;
+    }
+    if ((size_t)got < sizeof *h) {
+        seterr(err, errlen, "segment damaged: the file shrank to %lld bytes before its header could be read",
+               (long long)got);
+        return PMV_EDAMAGED;
+    }
+    if (header_error(h, size, why, sizeof why)) {
+        seterr(err, errlen, "segment damaged: %s", why);
+        return PMV_EDAMAGED;
+    }
+    if (h->state == PM_SHM_STATE_INIT) {
+        seterr(err, errlen, "segment is still being created (state INIT); try again");
+        return PMV_EINIT;
+    }
+    return PMV_OK;
+}
+
+/* After a SIGBUS: what really happened, in one line. */
+static void sigbus_error(const pmv_segment *seg, const void *map, uint64_t size, char *err, size_t errlen)
+{
+    struct stat now;
+    uint64_t at = (uint64_t)((const char *)guard_addr - (const char *)map);
+    int known = guard_addr && (const char *)guard_addr >= (const char *)map && at < size;
+    if (fstat(seg->fd, &now) == 0 && (uint64_t)now.st_size < size)
+        seterr(err, errlen, "segment damaged: the file shrank while being read (SIGBUS): %llu of %llu bytes left",
+               (unsigned long long)now.st_size, (unsigned long long)size);
+    else if (known)
+        seterr(err, errlen, "segment unreadable: no memory for the page at offset %llu (SIGBUS; the file did not shrink: is its file system full?)",
+               (unsigned long long)at);
+    else
+        seterr(err, errlen, "segment unreadable: SIGBUS while reading it (the file did not shrink)");
 }
 
 int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, size_t errlen)
@@ -584,13 +850,25 @@ int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, 
         seterr(err, errlen, "segment damaged: %s is too large to map", seg->path);
         return PMV_EDAMAGED;
     }
+    pm_shm_header h;
+    int rc = read_header(seg, size, &h, err, errlen);
+    if (rc != PMV_OK) return rc;
+    /* after the header: what its counts cover was allocated before they were published */
+    pmv_extents data;
+    if (pmv_extents_scan(seg->fd, size, &data) != 0) {
+        seterr(err, errlen, "%s: lseek(SEEK_DATA): %s", seg->path, strerror(errno));
+        return PMV_EIO;
+    }
     void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, seg->fd, 0);
     if (map == MAP_FAILED) {
         seterr(err, errlen, "%s: mmap: %s", seg->path, strerror(errno));
+        pmv_extents_free(&data);
         return PMV_EIO;
     }
-    uint64_t *dense = calloc(2 * PM_SHM_HIST_BUCKETS, sizeof *dense); /* the sum, then one cell's copy */
-    if (!dense) abort();
+    reader r = { map, &h, &data, seg->fd, h.arena_used, { NULL, 0, 0 } };
+    scratch w = { 0 };
+    w.dense = calloc(2 * PM_SHM_HIST_BUCKETS, sizeof *w.dense);
+    if (!w.dense) abort();
 
     struct sigaction sa, old;
     memset(&sa, 0, sizeof sa);
@@ -610,19 +888,19 @@ int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, 
         nanosleep(&ts, NULL);
     }
 
-    int rc;
     if (sigsetjmp(guard_jmp, 1) == 0) {
         guard_active = 1;
-        rc = copy_segment(map, size, snap, dense, err, errlen);
+        rc = copy_segment(&r, snap, &w);
         guard_active = 0;
     } else {
         pmv_snapshot_free(snap);
         snprintf(snap->path, sizeof snap->path, "%s", seg->path);
-        seterr(err, errlen, "segment damaged: the file shrank while being read (SIGBUS)");
+        sigbus_error(seg, map, size, err, errlen);
         rc = PMV_EDAMAGED;
     }
     sigaction(SIGBUS, &old, NULL);
-    free(dense);
+    scratch_free(&w, &r);
+    pmv_extents_free(&data);
     munmap(map, (size_t)size);
     if (rc != PMV_OK) {
         pmv_snapshot_free(snap);
