@@ -1,10 +1,13 @@
 /* cli.c - shared command-line helpers */
 #include "cmd/cli.h"
 
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <stb_ds.h>
 
 static void error_line(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void error_line(const char *fmt, va_list ap)
@@ -27,11 +30,12 @@ void pmv_error(const char *fmt, ...)
 
 int pmv_usage_error(const char *fmt, ...)
 {
+    char msg[900];
     va_list ap;
     va_start(ap, fmt);
-    error_line(fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "try 'perfmon-view --help'\n");
+    pmv_error("%s; try 'perfmon-view --help'", msg);
     return PMV_EXIT_USAGE;
 }
 
@@ -69,6 +73,38 @@ int pmv_parse_duration(const char *s, double *seconds)
 int pmv_is_help(const char *arg)
 {
     return strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0;
+}
+
+int pmv_name_matches(const pmv_series *s, const char *pat)
+{
+    if (strcmp(s->name, pat) == 0 || strcmp(s->base, pat) == 0) return 1;
+    if (strchr(pat, '*') || strchr(pat, '?') || strchr(pat, '['))
+        return fnmatch(pat, s->name, 0) == 0 || fnmatch(pat, s->base, 0) == 0;
+    return 0;
+}
+
+int pmv_check_names(uint32_t pid, const pmv_snapshot *snap, const char *const *names, int n)
+{
+    int any = 0;
+    char *hit = calloc((size_t)n + 1, 1);
+    if (!hit) abort();
+    for (int k = 0; k < n; k++)
+        for (ptrdiff_t i = 0; i < arrlen(snap->series) && !hit[k]; i++)
+            hit[k] = (char)pmv_name_matches(&snap->series[i], names[k]);
+    for (int k = 0; k < n; k++) any |= hit[k];
+    if (n && !any) {
+        char list[800];
+        size_t used = 0;
+        list[0] = '\0';
+        for (int k = 0; k < n && used < sizeof list; k++)
+            used += (size_t)snprintf(list + used, sizeof list - used, "%s'%s'", k ? ", " : "", names[k]);
+        pmv_error("pid %u: no series matches %s%s", (unsigned)pid, n > 1 ? "any of " : "", list);
+    } else {
+        for (int k = 0; k < n; k++)
+            if (!hit[k]) pmv_error("pid %u: no series matches '%s'", (unsigned)pid, names[k]);
+    }
+    free(hit);
+    return n && !any ? PMV_EXIT_USAGE : PMV_EXIT_OK;
 }
 
 int pmv_use_bold(FILE *f)

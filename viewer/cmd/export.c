@@ -37,18 +37,14 @@
 
 #include "out/atomic_file.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "out/diag.h"
 #include "out/json_write.h"
 #include "base/hist.h"
 
-const char pmv_help_export[] =
-    "usage: perfmon-view export PID [--format json|csv] [-o FILE]\n"
-    "\n"
-    "Writes every series of the process in a machine-readable form.\n"
-    "  --format json|csv   output format (default json)\n"
-    "  -o, --output FILE   write to FILE atomically (a new FILE.XXXXXX, then rename);\n"
-    "                      default standard output\n"
-    "\n"
+static const char about[] =
+    "Writes every series of the process in a machine-readable form.\n";
+static const char after[] =
     "JSON: {\"pid\", \"process\", \"alive\", \"state\", \"dropped\", \"dropped_reasons\",\n"
     "       \"series\": [{\"name\", \"labels\", \"kind\", \"unit\", \"value\" (counters,\n"
     "       gauges) or \"count\", \"errors\", \"slow\", \"sum\", \"min\", \"max\", \"mean\",\n"
@@ -232,40 +228,25 @@ static int write_out(const char *path, int csv, const pmv_snapshot *snap, uint32
 
 int pmv_cmd_export(int argc, char **argv)
 {
-    const char *pid_arg = NULL, *format = "json", *out = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (pmv_is_help(a)) {
-            fputs(pmv_help_export, stdout);
-            return PMV_EXIT_OK;
-        }
-        if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
-            if (++i >= argc) return pmv_usage_error("export: %s needs json or csv", a);
-            format = argv[i];
-        } else if (strncmp(a, "--format=", 9) == 0) {
-            format = a + 9;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (++i >= argc) return pmv_usage_error("export: %s needs a file name", a);
-            out = argv[i];
-        } else if (strncmp(a, "--output=", 9) == 0) {
-            out = a + 9;
-        } else if (a[0] == '-' && a[1] != '\0' && (pid_arg || a[1] < '0' || a[1] > '9')) {
-            return pmv_usage_error("export: unknown option '%s'", a);
-        } else if (!pid_arg) {
-            pid_arg = a;
-        } else {
-            return pmv_usage_error("export: unexpected argument '%s'", a);
-        }
-    }
-    if (!pid_arg) return pmv_usage_error("export: missing PID");
+    static const char *const formats[] = { "json", "csv", NULL };
+    const char *out = NULL;
+    int csv = 0;
+    const pmv_option opts[] = {
+        { PMV_OPT('f', "format", PMV_OPT_CHOICE, &csv, NULL, "output format (default json)"), .choices = formats },
+        { PMV_OPT('o', "output", PMV_OPT_STRING, &out, "FILE",
+          "write to FILE atomically (a new FILE.XXXXXX, then rename);\ndefault standard output") },
+        { 0 }
+    };
+    const pmv_command cmd = { "export", "PID [OPTIONS]", opts, about, after, NULL, 1 };
+    pmv_args args;
+    int rc;
+    if (!pmv_parse_options(&cmd, argc, argv, &args, &rc)) return rc;
     uint32_t pid;
-    if (!pmv_parse_pid(pid_arg, &pid))
-        return pmv_usage_error("export: bad PID '%s' (expected a positive decimal number)", pid_arg);
-    int csv;
-    if (strcmp(format, "json") == 0) csv = 0;
-    else if (strcmp(format, "csv") == 0) csv = 1;
-    else return pmv_usage_error("export: unknown format '%s' (json or csv)", format);
-    if (out && !*out) return pmv_usage_error("export: empty output file name");
+    if (args.n == 0) rc = pmv_command_error(&cmd, "missing PID");
+    else if (args.n > 1) rc = pmv_command_error(&cmd, "unexpected argument '%s'", args.pos[1]);
+    else rc = pmv_command_pid(&cmd, args.pos[0], &pid);
+    pmv_args_free(&args);
+    if (rc != PMV_EXIT_OK) return rc;
 
     pmv_snapshot snap;
     char err[512];
@@ -274,7 +255,7 @@ int pmv_cmd_export(int argc, char **argv)
         return PMV_EXIT_USAGE;
     }
     pmv_snapshot_sort_by_name(&snap);
-    int rc = write_out(out, csv, &snap, pid);
+    rc = write_out(out, csv, &snap, pid);
     pmv_snapshot_free(&snap);
     return rc;
 }

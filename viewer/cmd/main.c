@@ -44,17 +44,11 @@ static const char help_main[] =
 typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv);
-    const char *help;
 } command;
 
 static const command commands[] = {
-    { "list", pmv_cmd_list, pmv_help_list },
-    { "stats", pmv_cmd_stats, pmv_help_stats },
-    { "export", pmv_cmd_export, pmv_help_export },
-    { "gc", pmv_cmd_gc, pmv_help_gc },
-    { "top", pmv_cmd_top, pmv_help_top },
-    { "watch", pmv_cmd_watch, pmv_help_watch },
-    { "gate", pmv_cmd_gate, pmv_help_gate },
+    { "list", pmv_cmd_list }, { "stats", pmv_cmd_stats }, { "export", pmv_cmd_export },
+    { "gc", pmv_cmd_gc }, { "top", pmv_cmd_top }, { "watch", pmv_cmd_watch }, { "gate", pmv_cmd_gate },
 };
 
 static const command *find_command(const char *name)
@@ -84,8 +78,8 @@ int main(int argc, char **argv)
         }
         const command *c = find_command(argv[2]);
         if (!c) return pmv_usage_error("help: unknown command '%s'", argv[2]);
-        fputs(c->help, stdout);
-        return PMV_EXIT_OK;
+        char *help_argv[] = { argv[2], "--help", NULL };  /* the command prints its own */
+        return c->run(2, help_argv);
     }
     const command *c = find_command(cmd);
     if (c) return c->run(argc - 1, argv + 1);

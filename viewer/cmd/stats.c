@@ -1,19 +1,17 @@
 /* stats.c - `perfmon-view stats PID [NAME...]`: one table of every series */
-#include <fnmatch.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <stb_ds.h>
 
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "out/diag.h"
 #include "base/hist.h"
 #include "out/table.h"
 #include "base/units.h"
 
-const char pmv_help_stats[] =
-    "usage: perfmon-view stats PID [NAME...]\n"
-    "\n"
+static const char about[] =
     "Prints a header line about the process (alive, exited, crashed with when\n"
     "it was last seen, exec'd, or ended: a fork child gone by _exit() whose\n"
     "exit status the program reaped; a fork child's exit status or killing\n"
@@ -30,18 +28,10 @@ const char pmv_help_stats[] =
     "\n"
     "NAME selects series: an exact full name (with labels), a base name (all\n"
     "its label sets), or a glob with '*' (e.g. 'http.*'). Names that match\n"
-    "nothing are reported on stderr.\n"
-    "\n"
+    "nothing are reported on stderr.\n";
+static const char after[] =
     "exit status: 0 ok, 2 usage error, no readable segment for PID, or no\n"
     "series matched any NAME\n";
-
-static int name_matches(const pmv_series *s, const char *pat)
-{
-    if (strcmp(s->name, pat) == 0 || strcmp(s->base, pat) == 0) return 1;
-    if (strchr(pat, '*') || strchr(pat, '?') || strchr(pat, '['))
-        return fnmatch(pat, s->name, 0) == 0 || fnmatch(pat, s->base, 0) == 0;
-    return 0;
-}
 
 static int cmp_series_name(const void *a, const void *b)
 {
@@ -143,34 +133,21 @@ static void print_header(const pmv_snapshot *snap, uint32_t pid, FILE *f)
 
 int pmv_cmd_stats(int argc, char **argv)
 {
-    const char *pid_arg = NULL;
-    const char **names = NULL;
-    int opts_done = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!opts_done && pmv_is_help(a)) {
-            fputs(pmv_help_stats, stdout);
-            arrfree(names);
-            return PMV_EXIT_OK;
-        }
-        if (!opts_done && strcmp(a, "--") == 0) { opts_done = 1; continue; }
-        /* "-1" in PID position is a bad PID, not an option */
-        int looks_numeric = a[1] >= '0' && a[1] <= '9';
-        if (!opts_done && a[0] == '-' && a[1] != '\0' && (pid_arg || !looks_numeric)) {
-            arrfree(names);
-            return pmv_usage_error("stats: unknown option '%s'", a);
-        }
-        if (!pid_arg) pid_arg = a;
-        else arrput(names, a);
-    }
-    if (!pid_arg) {
-        arrfree(names);
-        return pmv_usage_error("stats: missing PID");
-    }
+    static const pmv_option opts[] = { { 0 } };
+    static const pmv_command cmd = { "stats", "PID [NAME...]", opts, about, after, NULL, 1 };
+    pmv_args args;
+    int rc;
+    if (!pmv_parse_options(&cmd, argc, argv, &args, &rc)) return rc;
     uint32_t pid;
-    if (!pmv_parse_pid(pid_arg, &pid)) {
+    if (args.n == 0) rc = pmv_command_error(&cmd, "missing PID");
+    else rc = pmv_command_pid(&cmd, args.pos[0], &pid);
+    /* every argument after the PID is a NAME (after "--" too) */
+    const char **names = NULL;
+    for (int i = 1; i < args.n; i++) arrput(names, args.pos[i]);
+    pmv_args_free(&args);
+    if (rc != PMV_EXIT_OK) {
         arrfree(names);
-        return pmv_usage_error("stats: bad PID '%s' (expected a positive decimal number)", pid_arg);
+        return rc;
     }
 
     pmv_snapshot snap;
@@ -181,25 +158,17 @@ int pmv_cmd_stats(int argc, char **argv)
         return PMV_EXIT_USAGE;
     }
 
-    /* select, then sort pointers so the snapshot stays in segment order */
-    const pmv_series **sel = NULL;
-    int *hit = calloc((size_t)arrlen(names) + 1, sizeof *hit);
-    if (!hit) abort();
-    for (ptrdiff_t i = 0; i < arrlen(snap.series); i++) {
-        const pmv_series *s = &snap.series[i];
-        int take = arrlen(names) == 0;
-        for (ptrdiff_t n = 0; n < arrlen(names); n++)
-            if (name_matches(s, names[n])) { hit[n] = 1; take = 1; }
-        if (take) arrput(sel, s);
-    }
-    if (arrlen(sel)) qsort(sel, (size_t)arrlen(sel), sizeof *sel, cmp_series_name);
-
-    int rc = PMV_EXIT_OK;
-    for (ptrdiff_t n = 0; n < arrlen(names); n++)
-        if (!hit[n]) pmv_error("pid %u: no series matches '%s'", (unsigned)pid, names[n]);
-    if (arrlen(names) && arrlen(sel) == 0) {
-        rc = PMV_EXIT_USAGE;
-    } else {
+    rc = pmv_check_names(pid, &snap, names, (int)arrlen(names));
+    if (rc == PMV_EXIT_OK) {
+        /* select, then sort pointers so the snapshot stays in segment order */
+        const pmv_series **sel = NULL;
+        for (ptrdiff_t i = 0; i < arrlen(snap.series); i++) {
+            const pmv_series *s = &snap.series[i];
+            int take = arrlen(names) == 0;
+            for (ptrdiff_t n = 0; n < arrlen(names) && !take; n++) take = pmv_name_matches(s, names[n]);
+            if (take) arrput(sel, s);
+        }
+        if (arrlen(sel)) qsort(sel, (size_t)arrlen(sel), sizeof *sel, cmp_series_name);
         static const char *heads[] = { "NAME", "KIND", "COUNT", "ERRORS", "SLOW", "MIN", "MEAN",
                                        "P50", "P90", "P95", "P99", "MAX", "TOTAL" };
         pmv_table t;
@@ -208,9 +177,8 @@ int pmv_cmd_stats(int argc, char **argv)
         print_header(&snap, pid, stdout);
         pmv_table_print(&t, stdout, pmv_use_bold(stdout));
         pmv_table_free(&t);
+        arrfree(sel);
     }
-    free(hit);
-    arrfree(sel);
     arrfree(names);
     pmv_snapshot_free(&snap);
     return rc;
