@@ -39,7 +39,11 @@ static const char help_main[] =
     "exit status:\n"
     "  0  ok\n"
     "  1  a check failed (gate: a rule failed)\n"
-    "  2  usage or input error: bad arguments, no or unreadable segment\n";
+    "  2  usage or input error: bad arguments, no or unreadable segment, NAMEs\n"
+    "     that select no series, a mistake in gate rules (one line on stderr)\n"
+    "\n"
+    "Options of every command: --opt value or --opt=value, -o value or -ovalue;\n"
+    "'--' ends the options.\n";
 
 typedef struct command {
     const char *name;
