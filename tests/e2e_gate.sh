@@ -183,6 +183,40 @@ left_after=$(bench_left)
 new_left=$(printf '%s\n' "$left_after" | grep -vxF -e "$left_before" -e '' | tr '\n' ' ')
 [ -z "$left_before" ] && new_left=$(printf '%s' "$left_after" | tr '\n' ' ')
 chk "gate leaves no bench_parse segment behind" "left by this run: $new_left" [ -z "$new_left" ]
+# --- mistakes in the rules are rules errors (exit 2), not failed checks
+printf 'writer.timer  count  == 100\nwriter.timer  p95  <  5\n' > "$T/nounit.rules"
+gate_run nounit "$T/nounit.rules" -- "$WRITER" --mode timer --iters 100
+chk "timer limit without a unit: exit 2 naming the line" "rc $RC: $(cat "$T/nounit.err")" \
+    sh -c "[ $RC -eq 2 ] && grep -q 'nounit.rules: line 2: limit .5. has no unit' '$T/nounit.err' && ! grep -q FAIL '$T/nounit.out'"
+printf 'writer.bytes  mean  <  5ms\n' > "$T/msbytes.rules"
+gate_run msbytes "$T/msbytes.rules" -- "$WRITER" --mode mixed --threads 1 --iters 100
+chk "ms on a bytes series: exit 2" "rc $RC: $(cat "$T/msbytes.err")" \
+    sh -c "[ $RC -eq 2 ] && grep -q 'line 1: limit .5ms. is a duration but mean of .writer.bytes. is a byte size' '$T/msbytes.err'"
+# gauges are signed: so may their limits be
+printf 'writer.gauge  value  ==  -100\nwriter.gauge  value  >  -101\nwriter.gauge  value  <  -1k\n' > "$T/neg.rules"
+gate_run neg "$T/neg.rules" -- "$WRITER" --mode mixed --threads 1 --iters 100
+chk "negative limits on a gauge are judged" "rc $RC: $(cat "$T/neg.out" "$T/neg.err" | tr '\n' '|')" \
+    sh -c "[ $RC -eq 1 ] && grep -q 'gate: 2 passed, 1 failed' '$T/neg.out'"
+
+# --- output files are checked before CMD runs: a bad path costs no run
+for opt in --junit --json --save-baseline; do
+    rm -f "$T/ran"
+    gate_run badout "$T/pass.rules" "$opt" "$T/no/such/dir/out" -- sh -c "touch '$T/ran'"
+    chk "$opt into a missing directory: exit 2 before CMD runs" "rc $RC: $(cat "$T/badout.err")" \
+        sh -c "[ $RC -eq 2 ] && [ ! -e '$T/ran' ] && [ \$(wc -l < '$T/badout.err') -eq 1 ] && grep -q 'no/such/dir/out' '$T/badout.err'"
+done
+mkdir -p "$T/isdir"
+gate_run dirout "$T/pass.rules" --json="$T/isdir" -- sh -c "touch '$T/ran'"
+chk "--json onto a directory: exit 2 before CMD runs" "rc $RC: $(cat "$T/dirout.err")" \
+    sh -c "[ $RC -eq 2 ] && [ ! -e '$T/ran' ] && grep -q 'Is a directory' '$T/dirout.err' && [ -z \"\$(ls '$T/isdir')\" ]"
+# --opt=value and --opt value are the same gate
+gate_run eq1 "$T/pass.rules" --runs=2 --json="$T/eq1.json" -- "$WRITER" --mode timer --iters 1000 --errors-every 10
+rc1=$RC
+gate_run eq2 "$T/pass.rules" --runs 2 --json "$T/eq2.json" -- "$WRITER" --mode timer --iters 1000 --errors-every 10
+chk "--runs=2 --json=F and --runs 2 --json F agree" "$(cat "$T/eq1.err" "$T/eq2.err")" \
+    sh -c "[ $rc1$RC = 00 ] && grep -q 'gate: 8 passed, 0 failed' '$T/eq1.out' && grep -q 'gate: 8 passed, 0 failed' '$T/eq2.out' &&
+           [ \"\$(jq -c '[.runs, [.rules[].verdict]]' '$T/eq1.json')\" = \"\$(jq -c '[.runs, [.rules[].verdict]]' '$T/eq2.json')\" ]"
+
 # --- a segment another user planted at the child's pid is never judged:
 # forged segments (requests.total = 1000), owned by nobody, at every pid the
 # next children may get, in a directory only the gate reads (the child itself

@@ -133,21 +133,75 @@ else
     stop_writer "$WPID"
 fi
 
+# ---- every spelling of an option's value gives the same result
+PERFMON_KEEP=1 run_writer --threads 1 --iters 1000 --mode mixed --then exit
+if [ -n "$WPID" ]; then
+    n=0
+    for form in "--format csv" "--format=csv" "-f csv" "-fcsv"; do
+        n=$((n + 1))
+        # shellcheck disable=SC2086 # two words or one, on purpose
+        timeout 30 "$VIEW" export "$WPID" $form > "$T/form.$n" 2>&1
+    done
+    t_check export_value_spellings_agree "outputs differ: $(head -c 300 "$T/form.1")" \
+        'cmp -s "$T/form.1" "$T/form.2" && cmp -s "$T/form.1" "$T/form.3" && cmp -s "$T/form.1" "$T/form.4" &&
+         grep -q "^writer.gauge,,gauge,,-1000," "$T/form.1"'
+    timeout 30 "$VIEW" export "$WPID" --output="$T/o1.json" && timeout 30 "$VIEW" export "$WPID" -o "$T/o2.json" &&
+        timeout 30 "$VIEW" export "$WPID" --output "$T/o3.json"
+    t_check export_output_spellings_agree "rc=$?" 'cmp -s "$T/o1.json" "$T/o2.json" && cmp -s "$T/o1.json" "$T/o3.json"'
+    timeout 30 "$VIEW" stats "$WPID" -- writer.gauge > "$T/s1" 2>&1
+    timeout 30 "$VIEW" stats "$WPID" writer.gauge > "$T/s2" 2>&1
+    t_check stats_dashdash_before_names "$(cat "$T/s1")" 'cmp -s "$T/s1" "$T/s2" && grep -q "^writer.gauge" "$T/s1"'
+    rm -f "/dev/shm/perfmon.$WPID"
+else
+    t_fail export_value_spellings_agree "writer did not run"
+fi
+run_writer --threads 1 --iters 10 --mode count --then kill   # leaves a crashed segment
+if [ -n "$WPID" ]; then
+    timeout 30 "$VIEW" gc --dry-run --pid="$WPID" > "$T/g1" 2>&1
+    timeout 30 "$VIEW" gc -n -p "$WPID" > "$T/g2" 2>&1
+    timeout 30 "$VIEW" gc --pid "$WPID" --dry-run --older-than=0 > "$T/g3" 2>&1
+    t_check gc_value_spellings_agree "$(cat "$T/g1" "$T/g2" "$T/g3")" \
+        'cmp -s "$T/g1" "$T/g2" && cmp -s "$T/g1" "$T/g3" && grep -q "^would remove .*perfmon.$WPID (pid $WPID" "$T/g1"'
+    rm -f "/dev/shm/perfmon.$WPID"
+fi
+
 # ---- usage and input errors: exit 2, one line on stderr, never a crash
 usage_case() { # NAME ARGS...
     name=$1
     shift
     timeout 30 "$VIEW" "$@" > "$T/u.out" 2> "$T/u.err"
     rc=$?
-    t_check "$name" "rc=$rc, stderr: $(head -c 300 "$T/u.err")" '[ $rc = 2 ] && [ -s "$T/u.err" ]'
+    t_check "$name" "rc=$rc, $(wc -l < "$T/u.err") lines on stderr: $(head -c 300 "$T/u.err")" \
+        '[ $rc = 2 ] && [ "$(wc -l < "$T/u.err")" = 1 ] && grep -q "^perfmon-view: .*try .perfmon-view.* --help.$" "$T/u.err"'
 }
 usage_case usage_no_args
 usage_case usage_unknown_command frobnicate
 usage_case usage_export_no_pid export
 usage_case usage_export_bad_format export 1 --format xml
+usage_case usage_export_format_eq_bad export 1 --format=xml
+usage_case usage_export_missing_value export 1 -o
 usage_case usage_bad_pid stats 12x
+usage_case usage_negative_pid stats -1
 usage_case usage_zero_pid stats 0
 usage_case usage_huge_pid stats 99999999999999999999
+usage_case usage_stats_unknown_option stats 1 --foo
+usage_case usage_list_argument list extra
+usage_case usage_gc_flag_with_value gc --dry-run=yes
+usage_case usage_top_bad_interval_eq top 1 --interval=abc
+usage_case usage_watch_bad_count watch 1 -n0
+usage_case usage_gate_unknown_option gate r --nope -- true
+usage_case usage_help_unknown_command help frobnicate
+# the error names the command and its own help
+timeout 30 "$VIEW" stats 1 --foo 2> "$T/u.err"
+t_check usage_names_command_help "$(cat "$T/u.err")" \
+    '[ "$(cat "$T/u.err")" = "perfmon-view: stats: unknown option '"'--foo'"'; try '"'perfmon-view stats --help'"'" ]'
+# every command's help comes from its option table: each documented option is accepted
+for c in list stats export gc top watch gate; do
+    timeout 30 "$VIEW" help "$c" > "$T/h.$c" 2>&1 && timeout 30 "$VIEW" "$c" --help | cmp -s - "$T/h.$c"
+    hrc=$?
+    t_check "help_$c" "help $c and $c --help differ or fail" \
+        '[ $hrc = 0 ] && grep -q "^usage: perfmon-view $c" "$T/h.$c" && grep -q "^  -h, --help" "$T/h.$c"'
+done
 mkdir "$T/empty"
 PERFMON_SHM_DIR="$T/empty" timeout 30 "$VIEW" stats 4242 > "$T/u.out" 2> "$T/u.err"
 rc=$?

@@ -253,11 +253,13 @@ static int measure_resource(const pmv_rule *r, const char *base, const pmv_snaps
     return 1;
 }
 
-/* An absolute limit must be in the unit of what is measured. */
+/* An absolute limit must be in the unit of what is measured; when it is
+   not, the rules file is wrong, whatever the program did. */
 static int check_limit_unit(const pmv_rule *r, pmv_measure *m)
 {
     if (r->relative || !pmv_stat_in_series_unit(r->stat)) return 1;
     if (m->unit == PMV_LU_NONE || m->unit == r->unit) return 1; /* unitless series: compared raw */
+    m->rule_error = 1;
     char v[64];
     if (r->unit == PMV_LU_NONE)
         return why(m, "limit '%s' has no unit but %s of '%s' is %s: write e.g. %s", r->limit_text,

@@ -28,13 +28,16 @@ typedef struct pmv_measure {
     double value;
     pmv_lunit unit;     /* what value is in */
     int nmatch;         /* series aggregated */
+    int rule_error;     /* !ok because the rule is wrong (its limit's unit does
+                           not suit the series), not the program: exit 2 */
     char why[320];      /* !ok: why nothing could be measured */
 } pmv_measure;
 
 /* Measures stat of the series rule r selects (exact: match the full name
    only, for per-series baselines). Returns m->ok. For an absolute rule it
    also checks that the limit's unit suits the series (a duration limit on
-   a byte series fails, naming both). Thread safety: reentrant. */
+   a byte series, or no unit on a timer, fails with rule_error set, naming
+   both). Thread safety: reentrant. */
 int pmv_gate_measure(const pmv_rule *r, const pmv_snapshot *snap,
                      const pmv_proc_usage *proc, pmv_measure *m);
 

@@ -147,11 +147,15 @@ static const unit_def units[] = {
     { "/s", 1, PMV_LU_PER_SECOND },
 };
 
-/* Parses NUMBER[UNIT] filling the whole of s. 0 or -1 (err set). */
-static int parse_quantity(ctx *c, const char *s, double *value, pmv_lunit *kind)
+/* Parses [-]NUMBER[UNIT] filling the whole of s; the sign only when
+   `negative_ok` (an absolute limit: gauges are signed; never a factor of
+   the baseline). 0 or -1 (err set). */
+static int parse_quantity(ctx *c, const char *s, int negative_ok, double *value, pmv_lunit *kind)
 {
-    size_t n = number_len(s);
+    int neg = negative_ok && s[0] == '-';
+    size_t n = number_len(s + neg);
     if (!n) return syntax(c, "'%s' is not a number", s);
+    n += (size_t)neg;
     errno = 0;
     double v = strtod(s, NULL);
     if (errno == ERANGE || !isfinite(v)) return syntax(c, "number '%.*s' out of range", (int)n, s);
@@ -195,7 +199,7 @@ static int parse_relative(ctx *c, char *s, double *factor)
         if (pre[n - 1] != '*' && pre[n - 1] != 'x') { syntax(c, "expected 'F * baseline'"); goto out; }
         pre[n - 1] = '\0';
         pre = trim(pre);
-        if (parse_quantity(c, pre, &v, &k) != 0) goto out;
+        if (parse_quantity(c, pre, 0, &v, &k) != 0) goto out;
         if (k != PMV_LU_NONE && k != PMV_LU_PERCENT) { syntax(c, "the factor of 'baseline' takes no unit"); goto out; }
         *factor = k == PMV_LU_PERCENT ? v / 100 : v;
         rc = 1;
@@ -203,7 +207,7 @@ static int parse_relative(ctx *c, char *s, double *factor)
         char op = post[0];
         char *q = trim(post + 1);
         if (op != '*' && op != '+' && op != '-' && op != 'x') { syntax(c, "expected 'baseline * F' or 'baseline + P%%'"); goto out; }
-        if (parse_quantity(c, q, &v, &k) != 0) goto out;
+        if (parse_quantity(c, q, 0, &v, &k) != 0) goto out;
         if (op == '*' || op == 'x') {
             if (k != PMV_LU_NONE && k != PMV_LU_PERCENT) { syntax(c, "the factor of 'baseline' takes no unit"); goto out; }
             *factor = k == PMV_LU_PERCENT ? v / 100 : v;
@@ -315,7 +319,7 @@ static int parse_line(ctx *c, const char *s, pmv_rule *r)
         r->relative = 1;
         if (!(r->factor >= 0) || !isfinite(r->factor)) return syntax(c, "baseline factor must be >= 0");
     } else {
-        if (parse_quantity(c, r->limit_text, &r->limit, &r->unit) != 0) return -1;
+        if (parse_quantity(c, r->limit_text, 1, &r->limit, &r->unit) != 0) return -1;
         if (check_unit(c, r->stat, r->unit, r->limit_text) != 0) return -1;
     }
     size_t tn = strlen(r->selector) + strlen(r->limit_text) + 32;

@@ -17,7 +17,7 @@
    STAT     count sum mean min max p50 p90 p95 p99 errors error_rate slow
             slow_rate value rate cpu_time peak_rss
    OP       <  <=  >  >=  ==  !=
-   LIMIT    NUMBER[UNIT], or relative: F * baseline, baseline * F,
+   LIMIT    [-]NUMBER[UNIT] (negative: gauges are signed), or relative: F * baseline, baseline * F,
             baseline, baseline + P%, baseline - P% (F may be written as a
             percentage: 110% * baseline). Units:
               durations  ns us ms s min h

@@ -1,10 +1,13 @@
 /* cli.c - shared command-line helpers */
 #include "cmd/cli.h"
 
+#include <fnmatch.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <stb_ds.h>
 
 static void error_line(const char *fmt, va_list ap) __attribute__((format(printf, 1, 0)));
 static void error_line(const char *fmt, va_list ap)
@@ -27,11 +30,12 @@ void pmv_error(const char *fmt, ...)
 
 int pmv_usage_error(const char *fmt, ...)
 {
+    char msg[900];
     va_list ap;
     va_start(ap, fmt);
-    error_line(fmt, ap);
+    vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "try 'perfmon-view --help'\n");
+    pmv_error("%s; try 'perfmon-view --help'", msg);
     return PMV_EXIT_USAGE;
 }
 

@@ -28,6 +28,7 @@
 
 #include "out/atomic_file.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "cmd/select.h"
 #include "out/diag.h"
 #include "out/json_write.h"
@@ -35,15 +36,10 @@
 #include "model/window.h"
 #include "out/series_out.h"
 
-const char pmv_help_export[] =
-    "usage: perfmon-view export PID [SELECTOR...] [--format json|csv] [-o FILE]\n"
-    "\n"
+static const char about[] =
     "Writes every series of the process (or those SELECTOR picks: see README.md,\n"
-    "\"Selecting series\"; as in `stats`) in a machine-readable form.\n"
-    "  --format json|csv   output format (default json)\n"
-    "  -o, --output FILE   write to FILE atomically (a new FILE.XXXXXX, then rename);\n"
-    "                      default standard output\n"
-    "\n"
+    "\"Selecting series\"; as in `stats`) in a machine-readable form.\n";
+static const char after[] =
     "JSON: {\"pid\", \"time\", \"process\", \"alive\", \"state\", \"dropped\",\n"
     "       \"dropped_reasons\", ..., \"series\": [{\"name\" (base name),\n"
     "       \"full_name\", \"labels\", \"kind\", \"unit\", \"value\" (counters,\n"
@@ -154,61 +150,44 @@ static int write_out(const char *path, int csv, const pmv_snapshot *snap, uint32
 
 int pmv_cmd_export(int argc, char **argv)
 {
-    const char *pid_arg = NULL, *format = "json", *out = NULL;
-    /* selector arguments are gathered at the front of argv: each lands on
-       an argument already read, so nothing is allocated while parsing */
-    char **selectors = argv + 1;
-    ptrdiff_t nselectors = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (pmv_is_help(a)) {
-            fputs(pmv_help_export, stdout);
-            return PMV_EXIT_OK;
-        }
-        if (strcmp(a, "--format") == 0 || strcmp(a, "-f") == 0) {
-            if (++i >= argc) return pmv_usage_error("export: %s needs json or csv", a);
-            format = argv[i];
-        } else if (strncmp(a, "--format=", 9) == 0) {
-            format = a + 9;
-        } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
-            if (++i >= argc) return pmv_usage_error("export: %s needs a file name", a);
-            out = argv[i];
-        } else if (strncmp(a, "--output=", 9) == 0) {
-            out = a + 9;
-        } else if (a[0] == '-' && a[1] != '\0' && (pid_arg || a[1] < '0' || a[1] > '9')) {
-            return pmv_usage_error("export: unknown option '%s'", a);
-        } else if (!pid_arg) {
-            pid_arg = a;
-        } else {
-            selectors[nselectors++] = argv[i];
-        }
-    }
-    if (!pid_arg) return pmv_usage_error("export: missing PID");
+    static const char *const formats[] = { "json", "csv", NULL };
+    const char *out = NULL;
+    int csv = 0;
+    const pmv_option opts[] = {
+        { PMV_OPT('f', "format", PMV_OPT_CHOICE, &csv, NULL, "output format (default json)"), .choices = formats },
+        { PMV_OPT('o', "output", PMV_OPT_STRING, &out, "FILE",
+          "write to FILE atomically (a new FILE.XXXXXX, then rename);\ndefault standard output") },
+        { 0 }
+    };
+    const pmv_command cmd = { "export", "PID [SELECTOR...] [OPTIONS]", opts, about, after, NULL, 1 };
+    pmv_args args;
+    int rc;
+    if (!pmv_parse_options(&cmd, argc, argv, &args, &rc)) return rc;
     uint32_t pid;
-    if (!pmv_parse_pid(pid_arg, &pid))
-        return pmv_usage_error("export: bad PID '%s' (expected a positive decimal number)", pid_arg);
-    int csv;
-    if (strcmp(format, "json") == 0) csv = 0;
-    else if (strcmp(format, "csv") == 0) csv = 1;
-    else return pmv_usage_error("export: unknown format '%s' (json or csv)", format);
-    if (out && !*out) return pmv_usage_error("export: empty output file name");
-
+    if (args.n == 0) rc = pmv_command_error(&cmd, "missing PID");
+    else rc = pmv_command_pid(&cmd, args.pos[0], &pid);
     pmv_selector pick;
-    if (pmv_cmd_selector("export", (const char *const *)selectors, nselectors, &pick) != 0)
-        return PMV_EXIT_USAGE;
+    if (rc == PMV_EXIT_OK && pmv_cmd_selector("export", (const char *const *)args.pos + 1, args.n - 1, &pick) != 0)
+        rc = PMV_EXIT_USAGE;
+    ptrdiff_t nselectors = args.n - 1;
+    if (rc != PMV_EXIT_OK) {
+        pmv_args_free(&args);
+        return rc;
+    }
+
     pmv_snapshot snap;
     char err[512];
     double now = realtime_s();
     if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
         pmv_error("pid %u: %s", (unsigned)pid, err);
         pmv_selector_free(&pick);
+        pmv_args_free(&args);
         return PMV_EXIT_USAGE;
     }
     /* the snapshot keeps only the selected series: the writers stay as they are */
     const char **unmatched = NULL;
     pmv_selector_keep(&pick, &snap, &unmatched);
     pmv_report_unmatched(pid, unmatched, arrlen(unmatched));
-    int rc;
     if (nselectors && arrlen(snap.series) == 0) {
         rc = PMV_EXIT_USAGE; /* nothing to export: no empty file that looks like a result */
     } else {
@@ -218,5 +197,6 @@ int pmv_cmd_export(int argc, char **argv)
     arrfree(unmatched);
     pmv_selector_free(&pick);
     pmv_snapshot_free(&snap);
+    pmv_args_free(&args);
     return rc;
 }

@@ -26,15 +26,14 @@
 #include "read/find.h"
 #include "read/procstat.h"
 #include "cmd/cli.h"
+#include "cmd/options.h"
+#include "out/atomic_file.h"
 #include "analyze/gate_eval.h"
 #include "analyze/gate_report.h"
 #include "analyze/mannwhitney.h"
 #include "analyze/rules.h"
 
-const char pmv_help_gate[] =
-    "usage: perfmon-view gate RULES [OPTIONS] -- CMD [ARGS...]\n"
-    "       perfmon-view gate RULES [OPTIONS] --pid PID\n"
-    "\n"
+static const char about[] =
     "Checks performance rules against an instrumented program and exits 0 when\n"
     "every rule holds, 1 when any fails: a CI performance gate.\n"
     "\n"
@@ -68,22 +67,10 @@ const char pmv_help_gate[] =
     "          slow_rate); k M G for counts; or relative: 1.10 * baseline,\n"
     "          baseline * 1.1, baseline + 10%, baseline.\n"
     "  A rule whose series does not exist fails, naming it. A syntax error names\n"
-    "  its line and exits 2.\n"
-    "\n"
-    "options:\n"
-    "  --pid PID             judge a running or exited process instead of CMD\n"
-    "  --runs N              run CMD N times (default 1). Absolute rules use the\n"
-    "                        median over runs.\n"
-    "  --baseline FILE       what relative rules compare against: a file written by\n"
-    "                        --save-baseline, or a `perfmon-view export` JSON (one run)\n"
-    "  --save-baseline FILE  write this invocation's per-run values as a baseline\n"
-    "                        (relative rules are skipped when there is no --baseline)\n"
-    "  --alpha A             significance level of the test (default 0.05)\n"
-    "  --allow-fail          CMD exiting non-zero (or killed) is not an error\n"
-    "  --junit FILE          JUnit XML: one testcase per rule\n"
-    "  --github              GitHub Actions ::error / ::notice lines on stdout\n"
-    "  --json FILE           the verdicts as JSON\n"
-    "\n"
+    "  its line and exits 2, and so does a limit whose unit does not suit its\n"
+    "  series (no unit on a timer's p95, ms on a byte series). Negative limits\n"
+    "  are allowed (gauges are signed).\n";
+static const char after[] =
     "Relative rules: the change is measured between medians, and a rule fails only\n"
     "when the limit is crossed AND a Mann-Whitney U test of this build's runs\n"
     "against the baseline's runs says the change is significant (p <= alpha). The\n"
@@ -95,7 +82,8 @@ const char pmv_help_gate[] =
     "fewer runs no result can reach p <= 0.05 (3 vs 3 just reaches 0.05).\n"
     "\n"
     "exit status: 0 every rule holds, 1 a rule failed, 2 usage error, bad rules\n"
-    "or baseline, CMD could not start, exited non-zero (without --allow-fail) or\n"
+    "or baseline, an output file that cannot be written (checked before CMD\n"
+    "runs), CMD could not start, exited non-zero (without --allow-fail) or\n"
     "left no segment\n";
 
 typedef struct gate_opts {
@@ -104,8 +92,9 @@ typedef struct gate_opts {
     uint32_t pid;
     int have_pid;
     double alpha;
-    char **cmd;
+    char **cmd;             /* NULL-terminated, in args */
     int ncmd;
+    pmv_args args;          /* the arguments cmd points into */
 } gate_opts;
 
 typedef struct rule_acc {
@@ -121,71 +110,68 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int parse_opts(int argc, char **argv, gate_opts *o)
+/* 1: go on with *o filled (free o->args); 0: return *status. */
+static int parse_opts(int argc, char **argv, gate_opts *o, int *status)
 {
     memset(o, 0, sizeof *o);
-    o->runs = 1;
     o->alpha = 0.05;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *val = NULL;
-        if (strcmp(a, "--") == 0) {
-            o->cmd = argv + i + 1;
-            o->ncmd = argc - i - 1;
-            break;
-        }
-        if (pmv_is_help(a)) {
-            fputs(pmv_help_gate, stdout);
-            return -1;
-        }
-        static const char *const with_value[] = { "--pid", "--runs", "--baseline", "--save-baseline",
-                                                  "--alpha", "--junit", "--json" };
-        const char *opt = NULL;
-        for (size_t k = 0; k < sizeof with_value / sizeof with_value[0]; k++) {
-            size_t n = strlen(with_value[k]);
-            if (strcmp(a, with_value[k]) == 0) {
-                if (++i >= argc) return pmv_usage_error("gate: %s needs a value", a);
-                opt = with_value[k];
-                val = argv[i];
-            } else if (strncmp(a, with_value[k], n) == 0 && a[n] == '=') {
-                opt = with_value[k];
-                val = a + n + 1;
-            }
-            if (opt) break;
-        }
-        if (opt) {
-            if (!*val) return pmv_usage_error("gate: %s needs a non-empty value", opt);
-            if (strcmp(opt, "--pid") == 0) {
-                if (!pmv_parse_pid(val, &o->pid))
-                    return pmv_usage_error("gate: bad PID '%s' (expected a positive decimal number)", val);
-                o->have_pid = 1;
-            } else if (strcmp(opt, "--runs") == 0) {
-                char *end;
-                long n = strtol(val, &end, 10);
-                if (*end || n < 1 || n > 1000) return pmv_usage_error("gate: --runs must be 1..1000, not '%s'", val);
-                o->runs = (int)n;
-            } else if (strcmp(opt, "--alpha") == 0) {
-                char *end;
-                double x = strtod(val, &end);
-                if (*end || !(x > 0 && x < 1)) return pmv_usage_error("gate: --alpha must be in (0, 1), not '%s'", val);
-                o->alpha = x;
-            } else if (strcmp(opt, "--baseline") == 0) o->baseline_path = val;
-            else if (strcmp(opt, "--save-baseline") == 0) o->save_path = val;
-            else if (strcmp(opt, "--junit") == 0) o->junit_path = val;
-            else o->json_path = val;
-            continue;
-        }
-        if (strcmp(a, "--github") == 0) o->github = 1;
-        else if (strcmp(a, "--allow-fail") == 0) o->allow_fail = 1;
-        else if (a[0] == '-' && a[1]) return pmv_usage_error("gate: unknown option '%s'", a);
-        else if (!o->rules_path) o->rules_path = a;
-        else return pmv_usage_error("gate: unexpected argument '%s' (put the command after --)", a);
+    long runs = 1;
+    const pmv_option opts[] = {
+        { PMV_OPT(0, "pid", PMV_OPT_PID, &o->pid, "PID", "judge a running or exited process instead of CMD") },
+        { PMV_OPT(0, "runs", PMV_OPT_INT, &runs, "N", "run CMD N times (default 1). Absolute rules use the\nmedian over runs."),
+          .min = 1, .max = 1000 },
+        { PMV_OPT(0, "baseline", PMV_OPT_STRING, &o->baseline_path, "FILE",
+          "what relative rules compare against: a file written by\n--save-baseline, or a `perfmon-view export` "
+          "JSON (one run)") },
+        { PMV_OPT(0, "save-baseline", PMV_OPT_STRING, &o->save_path, "FILE",
+          "write this invocation's per-run values as a baseline\n(relative rules are skipped when there is no "
+          "--baseline)") },
+        { PMV_OPT(0, "alpha", PMV_OPT_DOUBLE, &o->alpha, "A", "significance level of the test (default 0.05)"),
+          .min = 0, .max = 1, .bounds = PMV_OPT_ABOVE_MIN | PMV_OPT_BELOW_MAX },
+        { PMV_OPT(0, "allow-fail", PMV_OPT_FLAG, &o->allow_fail, NULL, "CMD exiting non-zero (or killed) is not an error") },
+        { PMV_OPT(0, "junit", PMV_OPT_STRING, &o->junit_path, "FILE", "JUnit XML: one testcase per rule") },
+        { PMV_OPT(0, "github", PMV_OPT_FLAG, &o->github, NULL, "GitHub Actions ::error / ::notice lines on stdout") },
+        { PMV_OPT(0, "json", PMV_OPT_STRING, &o->json_path, "FILE", "the verdicts as JSON") },
+        { 0 }
+    };
+    const pmv_command cmd = { "gate", "RULES [OPTIONS] -- CMD [ARGS...]", opts, about, after,
+                              "       perfmon-view gate RULES [OPTIONS] --pid PID\n", 0 };
+    pmv_args *a = &o->args;
+    if (!pmv_parse_options(&cmd, argc, argv, a, status)) return 0;
+    o->runs = (int)runs;
+    o->have_pid = o->pid != 0;
+    int n_before = a->dashdash >= 0 ? a->dashdash : a->n;
+    if (a->dashdash >= 0) {
+        o->cmd = a->pos + a->dashdash;
+        o->ncmd = a->n - a->dashdash;
     }
-    if (!o->rules_path) return pmv_usage_error("gate: missing RULES file");
-    if (o->have_pid && o->ncmd > 0) return pmv_usage_error("gate: give either --pid PID or -- CMD, not both");
-    if (!o->have_pid && o->ncmd == 0) return pmv_usage_error("gate: missing command (-- CMD [ARGS...]) or --pid PID");
-    if (o->have_pid && o->runs != 1) return pmv_usage_error("gate: --runs needs a command to run, not --pid");
+    if (n_before > 0) o->rules_path = a->pos[0];
+    *status = PMV_EXIT_USAGE;
+    if (n_before > 1)
+        pmv_command_error(&cmd, "unexpected argument '%s' (put the command after --)", a->pos[1]);
+    else if (!o->rules_path) pmv_command_error(&cmd, "missing RULES file");
+    else if (o->have_pid && o->ncmd > 0) pmv_command_error(&cmd, "give either --pid PID or -- CMD, not both");
+    else if (!o->have_pid && o->ncmd == 0) pmv_command_error(&cmd, "missing command (-- CMD [ARGS...]) or --pid PID");
+    else if (o->have_pid && o->runs != 1) pmv_command_error(&cmd, "--runs needs a command to run, not --pid");
+    else return 1;
+    pmv_args_free(a);
     return 0;
+}
+
+/* Every file the gate will write is checked before CMD runs: a bad path
+   fails at once instead of after the whole run. */
+static int check_outputs(const gate_opts *o)
+{
+    const char *const paths[][2] = { { "junit", o->junit_path }, { "json", o->json_path },
+                                     { "baseline", o->save_path } };
+    char err[8192];  /* holds any path; pmv_error cuts the line */
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++) {
+        if (paths[i][1] && pmv_atomic_check(paths[i][1], err, sizeof err) != 0) {
+            pmv_error("gate: %s: %s", paths[i][0], err);
+            return PMV_EXIT_USAGE;
+        }
+    }
+    return PMV_EXIT_OK;
 }
 
 /* ---- running CMD */
@@ -317,12 +303,18 @@ static int proc_usage(uint32_t pid, pmv_proc_usage *u)
 
 /* ---- measuring one snapshot */
 
-static void measure_all(const pmv_rule *rules, rule_acc *acc, int run, const pmv_snapshot *snap,
-                        const pmv_proc_usage *usage)
+/* Measures every rule; a mistake in the rules file itself (a limit whose
+   unit does not suit its series) is reported as such: PMV_EXIT_USAGE. */
+static int measure_all(const pmv_rule *rules, const char *rules_path, rule_acc *acc, int run,
+                       const pmv_snapshot *snap, const pmv_proc_usage *usage)
 {
     for (ptrdiff_t i = 0; i < arrlen(rules); i++) {
         pmv_measure m;
         pmv_gate_measure(&rules[i], snap, usage, &m);
+        if (m.rule_error) {
+            pmv_error("gate: %s: line %d: %s", rules_path, rules[i].line, m.why);
+            return PMV_EXIT_USAGE;
+        }
         arrput(acc[i].runs, m.ok ? m.value : NAN);
         if (m.ok) acc[i].unit = m.unit;
         else if (!acc[i].why[0]) {
@@ -330,6 +322,7 @@ static void measure_all(const pmv_rule *rules, rule_acc *acc, int run, const pmv
             else snprintf(acc[i].why, sizeof acc[i].why, "%s", m.why);
         }
     }
+    return PMV_EXIT_OK;
 }
 
 static const char *kind_word(int kind) { return pmv_kind_str(kind); }
@@ -471,14 +464,14 @@ static char *join_cmd(char **cmd, int n)
 int pmv_cmd_gate(int argc, char **argv)
 {
     gate_opts o;
-    int rc = parse_opts(argc, argv, &o);
-    if (rc < 0) return PMV_EXIT_OK; /* --help */
-    if (rc > 0) return rc;
+    int rc;
+    if (!parse_opts(argc, argv, &o, &rc)) return rc;
 
     char err[600];
     pmv_rule *rules = NULL;
     if (pmv_rules_load(o.rules_path, &rules, err, sizeof err) != 0) {
         pmv_error("gate: %s", err);
+        pmv_args_free(&o.args);
         return PMV_EXIT_USAGE;
     }
     int n = (int)arrlen(rules);
@@ -492,6 +485,12 @@ int pmv_cmd_gate(int argc, char **argv)
                 break;
             }
         pmv_rules_free(rules);
+        pmv_args_free(&o.args);
+        return PMV_EXIT_USAGE;
+    }
+    if (check_outputs(&o) != PMV_EXIT_OK) {
+        pmv_rules_free(rules);
+        pmv_args_free(&o.args);
         return PMV_EXIT_USAGE;
     }
     pmv_baseline bl_in, bl_out;
@@ -502,6 +501,7 @@ int pmv_cmd_gate(int argc, char **argv)
         if (pmv_baseline_read(o.baseline_path, &bl_in, err, sizeof err) != 0) {
             pmv_error("gate: baseline %s", err);
             pmv_rules_free(rules);
+            pmv_args_free(&o.args);
             return PMV_EXIT_USAGE;
         }
         have_bl = 1;
@@ -527,7 +527,11 @@ int pmv_cmd_gate(int argc, char **argv)
         pmv_proc_usage usage;
         memset(&usage, 0, sizeof usage);
         if (snap.alive) proc_usage(o.pid, &usage); /* else: the exit gauges */
-        measure_all(rules, acc, -1, &snap, &usage);
+        exit_code = measure_all(rules, o.rules_path, acc, -1, &snap, &usage);
+        if (exit_code != PMV_EXIT_OK) {
+            pmv_snapshot_free(&snap);
+            goto out;
+        }
         if (o.save_path) record_baseline(&bl_out, rules, acc, 0, &snap, &usage);
         pmv_snapshot_free(&snap);
     } else {
@@ -564,7 +568,11 @@ int pmv_cmd_gate(int argc, char **argv)
                 exit_code = PMV_EXIT_USAGE;
                 goto out;
             }
-            measure_all(rules, acc, o.runs > 1 ? run : -1, &snap, &rr.usage);
+            exit_code = measure_all(rules, o.rules_path, acc, o.runs > 1 ? run : -1, &snap, &rr.usage);
+            if (exit_code != PMV_EXIT_OK) {
+                pmv_snapshot_free(&snap);
+                goto out;
+            }
             if (o.save_path) record_baseline(&bl_out, rules, acc, run, &snap, &rr.usage);
             pmv_snapshot_free(&snap);
         }
@@ -609,5 +617,6 @@ out:
     pmv_baseline_free(&bl_out);
     if (have_bl) pmv_baseline_free(&bl_in);
     pmv_rules_free(rules);
+    pmv_args_free(&o.args);
     return exit_code;
 }

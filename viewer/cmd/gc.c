@@ -11,11 +11,10 @@
 #include <stb_ds.h>
 
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "read/find.h"
 
-const char pmv_help_gc[] =
-    "usage: perfmon-view gc [--dry-run] [--pid PID]... [--older-than AGE] [--exited]\n"
-    "\n"
+static const char about[] =
     "Removes the segments in $PERFMON_SHM_DIR (default /dev/shm) whose writer\n"
     "is gone (it no longer holds its lock), printing one line per segment:\n"
     "  removed /dev/shm/perfmon.123 (pid 123, process foo, crashed|exec'd|ended|exited)\n"
@@ -26,14 +25,8 @@ const char pmv_help_gc[] =
     "Segments of writers that exited cleanly (kept on purpose with\n"
     "PERFMON_KEEP=1) stay unless --exited. A segment still being created\n"
     "(state INIT, or shorter than a header) is left alone unless it is more\n"
-    "than a minute old. Damaged segments of gone writers are removed too.\n"
-    "  -n, --dry-run       print what would be removed, remove nothing\n"
-    "  -p, --pid PID       only this pid's segments (repeatable)\n"
-    "  --older-than AGE    only writers gone longer than AGE: 90, 90s, 15m, 2h,\n"
-    "                      7d (from their end time, else last heartbeat, else\n"
-    "                      the file's modification time)\n"
-    "  --exited            also remove segments of writers that exited cleanly\n"
-    "\n"
+    "than a minute old. Damaged segments of gone writers are removed too.\n";
+static const char after[] =
     "exit status: 0 ok, 2 usage error or a removal failed\n";
 
 /* A writer creates its file (O_EXCL) and only then takes its lock, so a
@@ -94,33 +87,24 @@ static int pid_wanted(const gc_opts *o, uint32_t pid)
 int pmv_cmd_gc(int argc, char **argv)
 {
     gc_opts o = { 0, 0, -1, NULL };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (pmv_is_help(a)) {
-            fputs(pmv_help_gc, stdout);
-            arrfree(o.pids);
-            return PMV_EXIT_OK;
-        }
-        if (strcmp(a, "--dry-run") == 0 || strcmp(a, "-n") == 0) { o.dry = 1; continue; }
-        if (strcmp(a, "--exited") == 0) { o.exited = 1; continue; }
-        int is_pid = strcmp(a, "--pid") == 0 || strcmp(a, "-p") == 0 || strncmp(a, "--pid=", 6) == 0;
-        int is_age = strcmp(a, "--older-than") == 0 || strncmp(a, "--older-than=", 13) == 0;
-        if (is_pid || is_age) {
-            const char *eq = strchr(a, '=');
-            v = eq ? eq + 1 : i + 1 < argc ? argv[++i] : NULL;
-            uint32_t pid;
-            if (!v) { arrfree(o.pids); return pmv_usage_error("gc: %s needs a value", a); }
-            if (is_pid && !pmv_parse_pid(v, &pid)) { arrfree(o.pids); return pmv_usage_error("gc: not a pid: '%s'", v); }
-            if (is_age && !pmv_parse_duration(v, &o.older_than)) {
-                arrfree(o.pids);
-                return pmv_usage_error("gc: --older-than: not an age (90, 90s, 15m, 2h, 7d): '%s'", v);
-            }
-            if (is_pid) arrput(o.pids, pid);
-            continue;
-        }
+    const pmv_option opts[] = {
+        { PMV_OPT('n', "dry-run", PMV_OPT_FLAG, &o.dry, NULL, "print what would be removed, remove nothing") },
+        { PMV_OPT('p', "pid", PMV_OPT_PID, &o.pids, "PID", "only this pid's segments (repeatable)"), .repeat = 1 },
+        { PMV_OPT(0, "older-than", PMV_OPT_DURATION, &o.older_than, "AGE",
+          "only writers gone longer than AGE: 90, 90s, 15m, 2h,\n7d (from their end time, else last "
+          "heartbeat, else\nthe file's modification time)"), .min = 0, .max = 1e9, .example = "90, 90s, 15m, 2h, 7d" },
+        { PMV_OPT(0, "exited", PMV_OPT_FLAG, &o.exited, NULL, "also remove segments of writers that exited cleanly") },
+        { 0 }
+    };
+    const pmv_command cmd = { "gc", "", opts, about, after, NULL, 0 };
+    pmv_args args;
+    int status;
+    if (!pmv_parse_options(&cmd, argc, argv, &args, &status)) return status;
+    status = args.n ? pmv_command_error(&cmd, "unexpected argument '%s'", args.pos[0]) : PMV_EXIT_OK;
+    pmv_args_free(&args);
+    if (status != PMV_EXIT_OK) {
         arrfree(o.pids);
-        if (a[0] == '-') return pmv_usage_error("gc: unknown option '%s'", a);
-        return pmv_usage_error("gc: unexpected argument '%s'", a);
+        return status;
     }
     const char *dir = pmv_shm_dir();
     DIR *d = opendir(dir);

@@ -7,13 +7,12 @@
 #include <stb_ds.h>
 
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "read/find.h"
 #include "out/table.h"
 #include "base/units.h"
 
-const char pmv_help_list[] =
-    "usage: perfmon-view list\n"
-    "\n"
+static const char about[] =
     "Lists every perfmon segment in $PERFMON_SHM_DIR (default /dev/shm) that\n"
     "you may read, one line each, sorted by PID (a pid can have several:\n"
     "`stats PID` shows its current one, other copies merged):\n"
@@ -29,8 +28,8 @@ const char pmv_help_list[] =
     "  NOTE     the file when at a fallback name (perfmon.<pid>.<n>), before\n"
     "           exec(), fork child of <pid>, other pid namespace, copies of\n"
     "           perfmon writing it, writer warnings (see `stats`)\n"
-    "Segments that cannot be read get one line each on stderr saying why.\n"
-    "\n"
+    "Segments that cannot be read get one line each on stderr saying why.\n";
+static const char after[] =
     "exit status: 0 ok (even with unreadable segments), 2 usage error\n";
 
 typedef struct entry { uint32_t pid; char *fname; } entry;
@@ -61,14 +60,14 @@ static void describe(const pmv_snapshot *snap, const char *fname, char *out, siz
 
 int pmv_cmd_list(int argc, char **argv)
 {
-    for (int i = 1; i < argc; i++) {
-        if (pmv_is_help(argv[i])) {
-            fputs(pmv_help_list, stdout);
-            return PMV_EXIT_OK;
-        }
-        if (argv[i][0] == '-') return pmv_usage_error("list: unknown option '%s'", argv[i]);
-        return pmv_usage_error("list: unexpected argument '%s'", argv[i]);
-    }
+    static const pmv_option opts[] = { { 0 } };
+    static const pmv_command cmd = { "list", "", opts, about, after, NULL, 0 };
+    pmv_args args;
+    int status;
+    if (!pmv_parse_options(&cmd, argc, argv, &args, &status)) return status;
+    status = args.n ? pmv_command_error(&cmd, "unexpected argument '%s'", args.pos[0]) : PMV_EXIT_OK;
+    pmv_args_free(&args);
+    if (status != PMV_EXIT_OK) return status;
 
     const char *dir = pmv_shm_dir();
     DIR *d = opendir(dir);

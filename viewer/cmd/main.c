@@ -44,23 +44,21 @@ static const char help_main[] =
     "exit status:\n"
     "  0  ok\n"
     "  1  a check failed (gate: a rule failed)\n"
-    "  2  usage or input error: bad arguments, no or unreadable segment\n";
+    "  2  usage or input error: bad arguments, no or unreadable segment, NAMEs\n"
+    "     that select no series, a mistake in gate rules (one line on stderr)\n"
+    "\n"
+    "Options of every command: --opt value or --opt=value, -o value or -ovalue;\n"
+    "'--' ends the options.\n";
 
 typedef struct command {
     const char *name;
     int (*run)(int argc, char **argv);
-    const char *help;
 } command;
 
 static const command commands[] = {
-    { "list", pmv_cmd_list, pmv_help_list },
-    { "stats", pmv_cmd_stats, pmv_help_stats },
-    { "export", pmv_cmd_export, pmv_help_export },
-    { "gc", pmv_cmd_gc, pmv_help_gc },
-    { "top", pmv_cmd_top, pmv_help_top },
-    { "watch", pmv_cmd_watch, pmv_help_watch },
-    { "gate", pmv_cmd_gate, pmv_help_gate },
-    { "record", pmv_cmd_record, pmv_help_record },
+    { "list", pmv_cmd_list }, { "stats", pmv_cmd_stats }, { "export", pmv_cmd_export },
+    { "gc", pmv_cmd_gc }, { "top", pmv_cmd_top }, { "watch", pmv_cmd_watch }, { "gate", pmv_cmd_gate },
+    { "record", pmv_cmd_record },
 };
 
 static const command *find_command(const char *name)
@@ -90,8 +88,8 @@ int main(int argc, char **argv)
         }
         const command *c = find_command(argv[2]);
         if (!c) return pmv_usage_error("help: unknown command '%s'", argv[2]);
-        fputs(c->help, stdout);
-        return PMV_EXIT_OK;
+        char *help_argv[] = { argv[2], "--help", NULL };  /* the command prints its own */
+        return c->run(2, help_argv);
     }
     const command *c = find_command(cmd);
     if (c) return c->run(argc - 1, argv + 1);

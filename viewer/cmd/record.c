@@ -11,37 +11,27 @@
 #include <stb_ds.h>
 
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "read/find.h"
 #include "read/live.h"
 #include "store/db.h"
 #include "store/recorder.h"
 #include "store/retention.h"
 
-const char pmv_help_record[] =
-    "usage: perfmon-view record [PID...] [--all] [--name PROCESS] [-i S] [--db FILE]\n"
-    "                           [--retention SPEC] [-n N] [--quiet]\n"
-    "\n"
+static const char about[] =
     "Samples the chosen processes' segments every interval into the history\n"
     "database (SQLite; README \"History\"): per series and interval, what\n"
     "changed (count, sum, errors, slow, min, max, histogram bucket deltas,\n"
     "gauge values), and each process's and the machine's resources. A\n"
     "process that exits gets its final sample from its segment. Stop it with\n"
-    "Ctrl-C or SIGTERM; started again, it continues the same runs.\n"
-    "\n"
-    "options:\n"
-    "  PID...             these processes\n"
-    "  --all              every process with a segment you may read, as they\n"
-    "                     start and exit\n"
-    "  --name PROCESS     the processes of that name, as they start and exit\n"
-    "  -i, --interval S   seconds per sample (default 1; fractions ok)\n"
-    "  --db FILE          the database (default $PERFMON_DB, else\n"
-    "                     ~/.local/state/perfmon/history.db; root:\n"
-    "                     /var/lib/perfmon/history.db)\n"
-    "  --retention SPEC   KEEP,STEP:KEEP,... (default 1h,1m:1d,1h:30d, or\n"
-    "                     $PERFMON_RETENTION): rows as recorded for an hour,\n"
-    "                     per minute for a day, per hour for 30 days\n"
-    "  -n, --count N      stop after N samples\n"
-    "  -q, --quiet        no status line on a terminal\n"
+    "Ctrl-C or SIGTERM; started again, it continues the same runs. PID...\n"
+    "records those processes; --all every process with a segment you may\n"
+    "read, and --name those of one name, as they start and exit.\n";
+static const char after[] =
+    "The database defaults to $PERFMON_DB, else\n"
+    "~/.local/state/perfmon/history.db (root: /var/lib/perfmon/history.db);\n"
+    "--retention defaults to $PERFMON_RETENTION, else 1h,1m:1d,1h:30d (rows as\n"
+    "recorded for an hour, per minute for a day, per hour for 30 days).\n"
     "\n"
     "exit status: 0 ok, 2 usage error, no such process, or the database\n"
     "cannot be opened\n";
@@ -201,55 +191,38 @@ int pmv_cmd_record(int argc, char **argv)
     int quiet = 0;
     const char *db_arg = NULL, *ret_arg = getenv("PERFMON_RETENTION");
     uint32_t *pids = NULL;
-    int rc = PMV_EXIT_USAGE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = NULL;
-        if (pmv_is_help(a)) { fputs(pmv_help_record, stdout); arrfree(pids); return PMV_EXIT_OK; }
-#define OPTV(shortn, longn) \
-        (((shortn)[0] && strcmp(a, shortn) == 0) || strcmp(a, longn) == 0 ? (v = i + 1 < argc ? argv[++i] : NULL, 1) \
-         : strncmp(a, longn "=", sizeof longn) == 0 ? (v = a + sizeof longn, 1) : 0)
-        if (strcmp(a, "--all") == 0) R.all = 1;
-        else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) quiet = 1;
-        else if (OPTV("", "--name")) {
-            if (!v || !*v) { pmv_usage_error("record: --name needs a process name"); goto out; }
-            R.name = v;
-        } else if (OPTV("-i", "--interval")) {
-            if (!v || !pmv_parse_duration(v, &interval) || interval < 0.01 || interval > 86400) {
-                pmv_usage_error("record: bad interval '%s' (seconds, at least 0.01)", v ? v : "");
-                goto out;
-            }
-        } else if (OPTV("-n", "--count")) {
-            char *end;
-            count = v ? strtol(v, &end, 10) : 0;
-            if (!v || end == v || *end || count < 1) {
-                pmv_usage_error("record: bad count '%s' (a positive number)", v ? v : "");
-                goto out;
-            }
-        } else if (OPTV("", "--db")) {
-            if (!v || !*v) { pmv_usage_error("record: --db needs a file name"); goto out; }
-            db_arg = v;
-        } else if (OPTV("", "--retention")) {
-            if (!v) { pmv_usage_error("record: --retention needs a value"); goto out; }
-            ret_arg = v;
-        } else if (a[0] == '-') {
-            pmv_usage_error("record: unknown option '%s'", a);
-            goto out;
-        } else {
-            uint32_t pid;
-            if (!pmv_parse_pid(a, &pid)) {
-                pmv_usage_error("record: bad PID '%s' (expected a positive decimal number)", a);
-                goto out;
-            }
-            arrput(pids, pid);
-        }
-#undef OPTV
+    const pmv_option opts[] = {
+        { PMV_OPT(0, "all", PMV_OPT_FLAG, &R.all, NULL, "every process with a segment, as they start and exit") },
+        { PMV_OPT(0, "name", PMV_OPT_STRING, &R.name, "PROCESS", "the processes of that name, as they start and exit") },
+        { PMV_OPT('i', "interval", PMV_OPT_DURATION, &interval, "S", "seconds per sample (default 1; fractions ok)"),
+          .min = 0.01, .max = 86400, .example = "0.5, 1s, 1m" },
+        { PMV_OPT(0, "db", PMV_OPT_STRING, &db_arg, "FILE", "the history database (default below)") },
+        { PMV_OPT(0, "retention", PMV_OPT_STRING, &ret_arg, "SPEC", "KEEP,STEP:KEEP,... (default below)") },
+        { PMV_OPT('n', "count", PMV_OPT_INT, &count, "N", "stop after N samples"), .min = 1, .max = 1e18 },
+        { PMV_OPT('q', "quiet", PMV_OPT_FLAG, &quiet, NULL, "no status line on a terminal") },
+        { 0 }
+    };
+    const pmv_command cmd = { "record", "[PID...] [OPTIONS]", opts, about, after, NULL, 0 };
+    pmv_args args;
+    int rc;
+    if (!pmv_parse_options(&cmd, argc, argv, &args, &rc)) return rc;
+    for (int i = 0; i < args.n && rc == PMV_EXIT_OK; i++) {
+        uint32_t pid;
+        rc = pmv_command_pid(&cmd, args.pos[i], &pid);
+        if (rc == PMV_EXIT_OK) arrput(pids, pid);
     }
+    pmv_args_free(&args);
+    if (rc != PMV_EXIT_OK) goto out;
+    rc = PMV_EXIT_USAGE;
     if (R.name) R.all = 1;
-    if (!arrlen(pids) && !R.all) { pmv_usage_error("record: which processes? PID..., --all or --name PROCESS"); goto out; }
+    if (!arrlen(pids) && !R.all) {
+        pmv_command_error(&cmd, "which processes? PID..., --all or --name PROCESS");
+        goto out;
+    }
     pmv_retention ret;
     char err[1024];
     if (pmv_retention_parse(ret_arg && *ret_arg ? ret_arg : pmv_retention_default, &ret, err, sizeof err)) {
-        pmv_usage_error("record: %s", err);
+        pmv_command_error(&cmd, "%s", err);
         goto out;
     }
     char path[4096];

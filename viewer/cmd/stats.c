@@ -5,15 +5,14 @@
 #include <stb_ds.h>
 
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "cmd/select.h"
 #include "out/diag.h"
 #include "base/hist.h"
 #include "out/table.h"
 #include "base/units.h"
 
-const char pmv_help_stats[] =
-    "usage: perfmon-view stats PID [SELECTOR...]\n"
-    "\n"
+static const char about[] =
     "Prints a header line about the process (alive, exited, crashed with when\n"
     "it was last seen, exec'd, or ended: a fork child gone by _exit() whose\n"
     "exit status the program reaped; a fork child's exit status or killing\n"
@@ -31,8 +30,8 @@ const char pmv_help_stats[] =
     "SELECTOR picks series: a full name, a base name (all its label sets), a\n"
     "glob ('http.*'), or a partial label set ('req{route=\"/a\"}'); several\n"
     "select the series any of them matches (README.md, \"Selecting series\").\n"
-    "A selector that matches nothing is named on stderr.\n"
-    "\n"
+    "A selector that matches nothing is named on stderr.\n";
+static const char after[] =
     "exit status: 0 ok, 2 usage error, no readable segment for PID, or no\n"
     "series matched any SELECTOR\n";
 
@@ -136,34 +135,21 @@ static void print_header(const pmv_snapshot *snap, uint32_t pid, FILE *f)
 
 int pmv_cmd_stats(int argc, char **argv)
 {
-    const char *pid_arg = NULL;
-    const char **names = NULL;
-    int opts_done = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!opts_done && pmv_is_help(a)) {
-            fputs(pmv_help_stats, stdout);
-            arrfree(names);
-            return PMV_EXIT_OK;
-        }
-        if (!opts_done && strcmp(a, "--") == 0) { opts_done = 1; continue; }
-        /* "-1" in PID position is a bad PID, not an option */
-        int looks_numeric = a[1] >= '0' && a[1] <= '9';
-        if (!opts_done && a[0] == '-' && a[1] != '\0' && (pid_arg || !looks_numeric)) {
-            arrfree(names);
-            return pmv_usage_error("stats: unknown option '%s'", a);
-        }
-        if (!pid_arg) pid_arg = a;
-        else arrput(names, a);
-    }
-    if (!pid_arg) {
-        arrfree(names);
-        return pmv_usage_error("stats: missing PID");
-    }
+    static const pmv_option opts[] = { { 0 } };
+    static const pmv_command cmd = { "stats", "PID [SELECTOR...]", opts, about, after, NULL, 1 };
+    pmv_args args;
+    int rc;
+    if (!pmv_parse_options(&cmd, argc, argv, &args, &rc)) return rc;
     uint32_t pid;
-    if (!pmv_parse_pid(pid_arg, &pid)) {
+    if (args.n == 0) rc = pmv_command_error(&cmd, "missing PID");
+    else rc = pmv_command_pid(&cmd, args.pos[0], &pid);
+    /* every argument after the PID is a NAME (after "--" too) */
+    const char **names = NULL;
+    for (int i = 1; i < args.n; i++) arrput(names, args.pos[i]);
+    pmv_args_free(&args);
+    if (rc != PMV_EXIT_OK) {
         arrfree(names);
-        return pmv_usage_error("stats: bad PID '%s' (expected a positive decimal number)", pid_arg);
+        return rc;
     }
 
     pmv_selector pick;
@@ -186,7 +172,7 @@ int pmv_cmd_stats(int argc, char **argv)
     const pmv_series **sel = picked.series;
     if (arrlen(sel)) qsort(sel, (size_t)arrlen(sel), sizeof *sel, cmp_series_name);
 
-    int rc = PMV_EXIT_OK;
+    rc = PMV_EXIT_OK;
     pmv_report_unmatched(pid, picked.unmatched, arrlen(picked.unmatched));
     if (arrlen(names) && arrlen(sel) == 0) {
         rc = PMV_EXIT_USAGE;

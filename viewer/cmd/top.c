@@ -9,6 +9,7 @@
 #include <stb_ds.h>
 
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "cmd/select.h"
 #include "out/diag.h"
 #include "model/derived.h"
@@ -19,10 +20,7 @@
 #include "base/units.h"
 #include "model/window.h"
 
-const char pmv_help_top[] =
-    "usage: perfmon-view PID [SELECTOR...] [-i SECONDS] [--once] [--no-color]\n"
-    "       perfmon-view top PID [SELECTOR...] [options]\n"
-    "\n"
+static const char about[] =
     "A live full-screen view of one instrumented process, like top. The\n"
     "header shows the process (name, pid, uptime, alive or exited), its\n"
     "resources from /proc/PID (CPU % user and system, RSS, peak RSS, VMS,\n"
@@ -54,13 +52,8 @@ const char pmv_help_top[] =
     "nothing is named on stderr, and none matching anything is exit status 2.\n"
     "When the target exits the view stays, marked exited, with the final\n"
     "values; if its segment is removed while it runs, the view ends with a\n"
-    "message (exit status 2).\n"
-    "\n"
-    "options:\n"
-    "  -i, --interval S   seconds between samples (default 1; fractions ok)\n"
-    "  --once             print one plain snapshot (since-start figures) and exit;\n"
-    "                     also what happens when stdout is not a terminal\n"
-    "  --no-color         no colour (also when NO_COLOR is set)\n";
+    "message (exit status 2). With --once, NAMEs that select nothing are an\n"
+    "input error (exit status 2), as in `stats`.\n";
 
 #define HIST_N 60
 #define SPARK_W 16
@@ -570,52 +563,34 @@ static int once_unmatched(const top *T, uint32_t pid)
     return status;
 }
 
-/* Parses "0.25", "2", "1.5s". */
-static int parse_interval(const char *s, double *out)
-{
-    char *end;
-    double v = strtod(s, &end);
-    if (end == s || (*end && strcmp(end, "s") != 0) || !(v >= 0.05) || v > 86400) return 0;
-    *out = v;
-    return 1;
-}
-
 int pmv_cmd_top(int argc, char **argv)
 {
     top T;
     memset(&T, 0, sizeof T);
     T.interval = 1.0;
     T.sort = SORT_RATE;
-    int once = 0, no_color = 0, opts_done = 0;
-    const char *pid_arg = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!opts_done && pmv_is_help(a)) { fputs(pmv_help_top, stdout); arrfree(T.names); return PMV_EXIT_OK; }
-        if (!opts_done && strcmp(a, "--") == 0) { opts_done = 1; continue; }
-        if (!opts_done && (strcmp(a, "-i") == 0 || strcmp(a, "--interval") == 0 || strncmp(a, "--interval=", 11) == 0)) {
-            const char *v = a[1] == 'i' ? (i + 1 < argc ? argv[++i] : NULL)
-                          : a[10] == '=' ? a + 11 : (i + 1 < argc ? argv[++i] : NULL);
-            if (!v || !parse_interval(v, &T.interval)) {
-                arrfree(T.names);
-                return pmv_usage_error("top: bad interval '%s' (seconds, at least 0.05, e.g. 0.25)", v ? v : "");
-            }
-            continue;
-        }
-        if (!opts_done && strcmp(a, "--once") == 0) { once = 1; continue; }
-        if (!opts_done && strcmp(a, "--no-color") == 0) { no_color = 1; continue; }
-        int looks_numeric = a[1] >= '0' && a[1] <= '9';
-        if (!opts_done && a[0] == '-' && a[1] != '\0' && (pid_arg || !looks_numeric)) {
-            arrfree(T.names);
-            return pmv_usage_error("top: unknown option '%s'", a);
-        }
-        if (!pid_arg) pid_arg = a;
-        else arrput(T.names, a);
-    }
-    if (!pid_arg) { arrfree(T.names); return pmv_usage_error("top: missing PID"); }
+    int once = 0, no_color = 0;
+    const pmv_option opts[] = {
+        { PMV_OPT('i', "interval", PMV_OPT_DURATION, &T.interval, "S", "seconds between samples (default 1; fractions ok)"),
+          .min = 0.05, .max = 86400, .example = "0.25, 2s, 1m" },
+        { PMV_OPT(0, "once", PMV_OPT_FLAG, &once, NULL,
+          "print one plain snapshot (since-start figures) and exit;\nalso what happens when stdout is not a terminal") },
+        { PMV_OPT(0, "no-color", PMV_OPT_FLAG, &no_color, NULL, "no colour (also when NO_COLOR is set)") },
+        { 0 }
+    };
+    const pmv_command cmd = { "top", "PID [SELECTOR...] [OPTIONS]", opts, about, NULL,
+                              "       perfmon-view PID [SELECTOR...] [OPTIONS]   (the same: a bare PID)\n", 1 };
+    pmv_args args;
+    int status;
+    if (!pmv_parse_options(&cmd, argc, argv, &args, &status)) return status;
     uint32_t pid;
-    if (!pmv_parse_pid(pid_arg, &pid)) {
+    if (args.n == 0) status = pmv_command_error(&cmd, "missing PID");
+    else status = pmv_command_pid(&cmd, args.pos[0], &pid);
+    for (int i = 1; i < args.n; i++) arrput(T.names, args.pos[i]);
+    pmv_args_free(&args);
+    if (status != PMV_EXIT_OK) {
         arrfree(T.names);
-        return pmv_usage_error("top: bad PID '%s' (expected a positive decimal number)", pid_arg);
+        return status;
     }
 
     if (pmv_cmd_selector("top", T.names, arrlen(T.names), &T.pick) != 0) {
@@ -641,10 +616,12 @@ int pmv_cmd_top(int argc, char **argv)
         T.cols = 0;
         const char *cw = getenv("COLUMNS");
         if (cw && atoi(cw) > 20) T.cols = atoi(cw);
-        recompute(&T);
-        render(&T);
-        fflush(stdout);
-        int status = once_unmatched(&T, pid);
+        status = once_unmatched(&T, pid);
+        if (status == PMV_EXIT_OK) {
+            recompute(&T);
+            render(&T);
+            fflush(stdout);
+        }
         top_free(&T);
         return status;
     }
@@ -653,7 +630,6 @@ int pmv_cmd_top(int argc, char **argv)
     recompute(&T);
     render(&T);
     double next = pmv_mono_s() + T.interval;
-    int status = PMV_EXIT_OK;
     for (;;) {
         if (pmv_term_quit_requested()) break;
         double now = pmv_mono_s();

@@ -9,6 +9,7 @@
 #include <stb_ds.h>
 
 #include "cmd/cli.h"
+#include "cmd/options.h"
 #include "cmd/select.h"
 #include "read/live.h"
 #include "model/window.h"
@@ -16,10 +17,7 @@
 #include "out/json_write.h"
 #include "out/series_out.h"
 
-const char pmv_help_watch[] =
-    "usage: perfmon-view watch PID [--interval S] [--count N] [--format csv|json]\n"
-    "                              [--series SELECTOR...]\n"
-    "\n"
+static const char about[] =
     "Prints the figures of every (or each selected) series over each interval,\n"
     "for scripts and plots. The first line comes one interval after the start.\n"
     "Stops after --count intervals, on Ctrl-C, or when the target exits (after\n"
@@ -41,16 +39,8 @@ const char pmv_help_watch[] =
     "histogram differences), in ns for timers and in the series' unit\n"
     "otherwise; value is a counter's or gauge's value now, total the records\n"
     "since start; reset says the counts restarted in the window. A figure\n"
-    "that does not apply or has no records is empty (csv) or null (json).\n"
-    "\n"
-    "options:\n"
-    "  -i, --interval S   seconds per window (default 1; fractions ok)\n"
-    "  -n, --count N      stop after N windows\n"
-    "  -f, --format F     csv (default) or json\n"
-    "  --series SEL...    only the series these selectors pick (the rest of the\n"
-    "                     arguments): full name, base name, glob or partial\n"
-    "                     label set, as in `stats` (README.md, \"Selecting series\")\n"
-    "\n"
+    "that does not apply or has no records is empty (csv) or null (json).\n";
+static const char after[] =
     "exit status: 0 ok (also when the target exited), 2 usage error, no\n"
     "readable segment, or no series matched any SELECTOR during the run\n";
 
@@ -139,61 +129,39 @@ static void sleep_until(double until)
 
 int pmv_cmd_watch(int argc, char **argv)
 {
+    static const char *const formats[] = { "csv", "json", NULL };
     double interval = 1.0;
     long count = -1;
-    int json = 0, in_series = 0;
-    const char *pid_arg = NULL;
-    const char **names = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (pmv_is_help(a)) { fputs(pmv_help_watch, stdout); arrfree(names); return PMV_EXIT_OK; }
-        const char *v = NULL;
-#define OPTV(shortn, longn) \
-        ((strcmp(a, shortn) == 0 || strcmp(a, longn) == 0) ? (v = i + 1 < argc ? argv[++i] : "", 1) \
-         : (strncmp(a, longn "=", sizeof longn) == 0) ? (v = a + sizeof longn, 1) : 0)
-        if (OPTV("-i", "--interval")) {
-            char *end;
-            interval = strtod(v, &end);
-            if (end == v || (*end && strcmp(end, "s") != 0) || !(interval >= 0.01) || interval > 86400) {
-                arrfree(names);
-                return pmv_usage_error("watch: bad interval '%s' (seconds, at least 0.01)", v);
-            }
-        } else if (OPTV("-n", "--count")) {
-            char *end;
-            count = strtol(v, &end, 10);
-            if (end == v || *end || count < 1) {
-                arrfree(names);
-                return pmv_usage_error("watch: bad count '%s' (a positive number)", v);
-            }
-        } else if (OPTV("-f", "--format")) {
-            if (strcmp(v, "json") == 0) json = 1;
-            else if (strcmp(v, "csv") == 0) json = 0;
-            else {
-                arrfree(names);
-                return pmv_usage_error("watch: unknown format '%s' (csv or json)", v);
-            }
-        } else if (strcmp(a, "--series") == 0) {
-            in_series = 1;
-        } else if (a[0] == '-' && a[1] != '\0' && (pid_arg || !(a[1] >= '0' && a[1] <= '9'))) {
-            arrfree(names);
-            return pmv_usage_error("watch: unknown option '%s'", a);
-        } else if (!pid_arg && !in_series) {
-            pid_arg = a;
-        } else if (in_series) {
-            arrput(names, a);
-        } else {
-            arrfree(names);
-            return pmv_usage_error("watch: unexpected argument '%s' (series go after --series)", a);
-        }
-#undef OPTV
-    }
-    if (!pid_arg) { arrfree(names); return pmv_usage_error("watch: missing PID"); }
+    int json = 0, series_at = -1;
+    const pmv_option opts[] = {
+        { PMV_OPT('i', "interval", PMV_OPT_DURATION, &interval, "S", "seconds per window (default 1; fractions ok)"),
+          .min = 0.01, .max = 86400 },
+        { PMV_OPT('n', "count", PMV_OPT_INT, &count, "N", "stop after N windows"), .min = 1, .max = 1e18 },
+        { PMV_OPT('f', "format", PMV_OPT_CHOICE, &json, NULL, "csv (default) or json"), .choices = formats },
+        { PMV_OPT(0, "series", PMV_OPT_SPLIT, &series_at, "SELECTOR...",
+          "only the series these pick (the rest of the arguments):\nas in `stats` (README.md, \"Selecting series\")") },
+        { 0 }
+    };
+    const pmv_command cmd = { "watch", "PID [OPTIONS]", opts, about, after, NULL, 1 };
+    pmv_args args;
+    int rc;
+    if (!pmv_parse_options(&cmd, argc, argv, &args, &rc)) return rc;
+    /* before --series: the PID; after it: NAMEs */
+    int n_before = series_at >= 0 ? series_at : args.n;
     uint32_t pid;
-    if (!pmv_parse_pid(pid_arg, &pid)) {
+    const char **names = NULL;
+    for (int i = n_before; i < args.n; i++) arrput(names, args.pos[i]);
+    if (n_before == 0) rc = pmv_command_error(&cmd, "missing PID");
+    else if (n_before > 1)
+        rc = pmv_command_error(&cmd, "unexpected argument '%s' (series go after --series)", args.pos[1]);
+    else rc = pmv_command_pid(&cmd, args.pos[0], &pid);
+    if (rc == PMV_EXIT_OK && series_at >= 0 && arrlen(names) == 0)
+        rc = pmv_command_error(&cmd, "--series needs selectors");
+    pmv_args_free(&args);
+    if (rc != PMV_EXIT_OK) {
         arrfree(names);
-        return pmv_usage_error("watch: bad PID '%s' (expected a positive decimal number)", pid_arg);
+        return rc;
     }
-    if (in_series && arrlen(names) == 0) { arrfree(names); return pmv_usage_error("watch: --series needs names"); }
 
     if (pmv_cmd_selector("watch", names, arrlen(names), &watch_pick) != 0) {
         arrfree(names);
@@ -225,7 +193,6 @@ int pmv_cmd_watch(int argc, char **argv)
     }
     fflush(stdout);
     pmv_win *wins = NULL;
-    int rc = PMV_EXIT_OK;
     double next = L.t_cur + interval;
     for (long n = 0; (count < 0 || n < count) && !watch_stop; n++) {
         if (!L.ended) sleep_until(next);

@@ -51,3 +51,19 @@ int pmv_atomic_commit(pmv_atomic_file *af, char *err, size_t errlen)
     af->f = NULL;
     return bad ? -1 : 0;
 }
+
+int pmv_atomic_check(const char *path, char *err, size_t errlen)
+{
+    struct stat st;
+    /* rename() onto a directory fails only at the end: say so now */
+    if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+        snprintf(err, errlen, "%s: %s", path, strerror(EISDIR));
+        return -1;
+    }
+    pmv_atomic_file af;
+    if (!pmv_atomic_open(&af, path, err, errlen)) return -1;
+    fclose(af.f);
+    unlink(af.tmp);
+    free(af.tmp);
+    return 0;
+}

@@ -25,4 +25,10 @@ FILE *pmv_atomic_open(pmv_atomic_file *af, const char *path, char *err, size_t e
    left as it was). Either way af is finished. */
 int pmv_atomic_commit(pmv_atomic_file *af, char *err, size_t errlen);
 
+/* Whether PATH could be written at all, before any work is done for it:
+   PATH is not a directory and a PATH.XXXXXX can be created beside it
+   (created and removed at once). Returns 0, or -1 with err "PATH: reason".
+   Thread safety: reentrant. */
+int pmv_atomic_check(const char *path, char *err, size_t errlen);
+
 #endif
