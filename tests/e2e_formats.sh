@@ -84,7 +84,7 @@ import csv, json, sys, time
 e = json.load(open(sys.argv[1]))
 w = json.loads(open(sys.argv[2]).readline())
 assert abs(e["time"] - time.time()) < 60, e["time"]
-window = {"window_s", "rate", "error_pct", "total", "reset"}
+window = {"window_s", "rate", "error_pct", "slow_pct", "total", "reset"}
 es = {s["full_name"]: s for s in e["series"]}
 ws = {s["full_name"]: s for s in w["series"]}
 assert set(es) == set(ws) and len(es) >= 5, (sorted(es), sorted(ws))
@@ -108,7 +108,7 @@ for n, s in es.items():
         assert lo * 0.99 <= s["p50"] <= hi * 1.01, (n, lo, hi, s["p50"])
 eh = open(sys.argv[3]).readline().strip()
 wh = open(sys.argv[4]).readline().strip()
-assert wh == "time,pid," + eh + ",window_s,rate,error_pct,total,reset", (eh, wh)
+assert wh == "time,pid," + eh + ",window_s,rate,error_pct,slow_pct,total,reset", (eh, wh)
 print("ok")
 PY
 )

@@ -29,7 +29,7 @@ out=$(python3 - "$T/w.csv" <<'EOF' 2>&1
 import csv, sys
 rows = list(csv.DictReader(open(sys.argv[1])))
 want = ["time","pid","name","labels","kind","unit","value","count","errors","slow","sum","min","max",
-        "mean","p50","p90","p95","p99","window_s","rate","error_pct","total","reset"]
+        "mean","p50","p90","p95","p99","window_s","rate","error_pct","slow_pct","total","reset"]
 assert list(rows[0].keys()) == want, list(rows[0].keys())
 ev = [r for r in rows if r["name"] == "steady.events"]
 tm = [r for r in rows if r["name"] == "steady.timer"]

@@ -29,6 +29,8 @@
 #include "out/atomic_file.h"
 #include "cmd/cli.h"
 #include "cmd/options.h"
+#include "cmd/past.h"
+#include "base/when.h"
 #include "cmd/select.h"
 #include "out/diag.h"
 #include "out/json_write.h"
@@ -125,11 +127,67 @@ static double realtime_s(void)
 
 /* ---- command */
 
-static int write_out(const char *path, int csv, const pmv_snapshot *snap, uint32_t pid, double now)
+/* What one export writes: a live snapshot, or a window of the history. */
+typedef struct export_job {
+    int csv;
+    const pmv_snapshot *snap;
+    uint32_t pid;
+    double now;
+    const pmv_history_filter *window;   /* set: from the history */
+    const pmv_history *hist;
+    const char *db;
+} export_job;
+
+/* A window of the history: the series with the window's fields. */
+static void write_past_json(FILE *f, const export_job *j)
+{
+    char a[32], b[32];
+    const pmv_history_filter *w = j->window;
+    double seconds = (double)(w->to_ns - w->from_ns) / 1e9;
+    fputs("{\"db\": ", f);
+    pmv_json_str(f, j->db);
+    fprintf(f, ", \"from\": \"%s\", \"to\": \"%s\", \"from_ns\": %llu, \"to_ns\": %llu, \"window_s\": ",
+            pmv_fmt_when(w->from_ns, a, sizeof a), pmv_fmt_when(w->to_ns, b, sizeof b),
+            (unsigned long long)w->from_ns, (unsigned long long)w->to_ns);
+    json_fixed(f, seconds);
+    fprintf(f, ", \"runs\": %td, \"pid\": %u, \"process\": ", arrlen(j->hist->runs), (unsigned)j->hist->pid);
+    pmv_json_str(f, j->hist->process);
+    fputs(", \"series\": [", f);
+    for (ptrdiff_t i = 0; i < arrlen(j->snap->series); i++) {
+        pmv_win win;
+        pmv_win_total(&j->snap->series[i], seconds, &win);
+        fputs(i ? ",\n  " : "\n  ", f);
+        pmv_series_json(f, &win, PMV_OUT_WINDOW | PMV_OUT_BUCKETS);
+        pmv_win_clear(&win);
+    }
+    fputs(arrlen(j->snap->series) ? "\n]}\n" : "]}\n", f);
+}
+
+static void write_past_csv(FILE *f, const export_job *j)
+{
+    double seconds = (double)(j->window->to_ns - j->window->from_ns) / 1e9;
+    pmv_series_csv_header(f, PMV_OUT_WINDOW);
+    fputc('\n', f);
+    for (ptrdiff_t i = 0; i < arrlen(j->snap->series); i++) {
+        pmv_win win;
+        pmv_win_total(&j->snap->series[i], seconds, &win);
+        pmv_series_csv(f, &win, PMV_OUT_WINDOW);
+        fputc('\n', f);
+        pmv_win_clear(&win);
+    }
+}
+
+static void write_job(FILE *f, const export_job *j)
+{
+    if (j->window) (j->csv ? write_past_csv : write_past_json)(f, j);
+    else if (j->csv) write_csv(f, j->snap);
+    else write_json(f, j->snap, j->pid, j->now);
+}
+
+static int write_out(const char *path, const export_job *job)
 {
     if (!path || strcmp(path, "-") == 0) {
-        if (csv) write_csv(stdout, snap);
-        else write_json(stdout, snap, pid, now);
+        write_job(stdout, job);
         if (fflush(stdout) != 0 || ferror(stdout)) {
             pmv_error("export: writing standard output: %s", strerror(errno));
             return PMV_EXIT_USAGE;
@@ -140,8 +198,7 @@ static int write_out(const char *path, int csv, const pmv_snapshot *snap, uint32
     pmv_atomic_file af;
     FILE *f = pmv_atomic_open(&af, path, err, sizeof err);
     if (f) {
-        if (csv) write_csv(f, snap);
-        else write_json(f, snap, pid, now);
+        write_job(f, job);
         if (pmv_atomic_commit(&af, err, sizeof err) == 0) return PMV_EXIT_OK;
     }
     pmv_error("export: %s", err);
@@ -153,36 +210,61 @@ int pmv_cmd_export(int argc, char **argv)
     static const char *const formats[] = { "json", "csv", NULL };
     const char *out = NULL;
     int csv = 0;
+    pmv_past past;
+    pmv_past_init(&past);
     const pmv_option opts[] = {
         { PMV_OPT('f', "format", PMV_OPT_CHOICE, &csv, NULL, "output format (default json)"), .choices = formats },
         { PMV_OPT('o', "output", PMV_OPT_STRING, &out, "FILE",
           "write to FILE atomically (a new FILE.XXXXXX, then rename);\ndefault standard output") },
+        PMV_PAST_OPTIONS(&past),
         { 0 }
     };
-    const pmv_command cmd = { "export", "PID [SELECTOR...] [OPTIONS]", opts, about, after, NULL, 1 };
+    const pmv_command cmd = { "export", "PID [SELECTOR...] [OPTIONS]", opts, about, after,
+                              "       perfmon-view export --db FILE [--since AGE | --from T [--to T]] [SELECTOR...]\n", 1 };
     pmv_args args;
     int rc;
     if (!pmv_parse_options(&cmd, argc, argv, &args, &rc)) return rc;
-    uint32_t pid;
-    if (args.n == 0) rc = pmv_command_error(&cmd, "missing PID");
+    int from_db = pmv_past_wanted(&past);
+    uint32_t pid = 0;
+    if (from_db) rc = PMV_EXIT_OK;
+    else if (args.n == 0) rc = pmv_command_error(&cmd, "missing PID");
     else rc = pmv_command_pid(&cmd, args.pos[0], &pid);
+    int first_selector = from_db ? 0 : 1;
     pmv_selector pick;
-    if (rc == PMV_EXIT_OK && pmv_cmd_selector("export", (const char *const *)args.pos + 1, args.n - 1, &pick) != 0)
+    if (rc == PMV_EXIT_OK &&
+        pmv_cmd_selector("export", (const char *const *)args.pos + first_selector, args.n - first_selector, &pick) != 0)
         rc = PMV_EXIT_USAGE;
-    ptrdiff_t nselectors = args.n - 1;
+    ptrdiff_t nselectors = args.n - first_selector;
     if (rc != PMV_EXIT_OK) {
         pmv_args_free(&args);
         return rc;
     }
 
     pmv_snapshot snap;
-    char err[512];
-    double now = realtime_s();
-    if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
-        pmv_error("pid %u: %s", (unsigned)pid, err);
+    pmv_history hist;
+    pmv_history_filter window;
+    memset(&hist, 0, sizeof hist);
+    export_job job = { .csv = csv, .pid = pid, .now = realtime_s() };
+    if (from_db) {
+        rc = pmv_past_read(&cmd, &past, 0, &window, &hist);
+        if (rc == PMV_EXIT_OK) {
+            pmv_past_snapshot(&hist, &snap);
+            job.window = &window;
+            job.hist = &hist;
+            job.db = past.db;
+            pid = hist.pid;
+        }
+    } else {
+        char err[512];
+        if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
+            pmv_error("pid %u: %s", (unsigned)pid, err);
+            rc = PMV_EXIT_USAGE;
+        }
+    }
+    if (rc != PMV_EXIT_OK) {
         pmv_selector_free(&pick);
         pmv_args_free(&args);
-        return PMV_EXIT_USAGE;
+        return rc;
     }
     /* the snapshot keeps only the selected series: the writers stay as they are */
     const char **unmatched = NULL;
@@ -192,11 +274,13 @@ int pmv_cmd_export(int argc, char **argv)
         rc = PMV_EXIT_USAGE; /* nothing to export: no empty file that looks like a result */
     } else {
         pmv_snapshot_sort_by_name(&snap);
-        rc = write_out(out, csv, &snap, pid, now);
+        job.snap = &snap;
+        rc = write_out(out, &job);
     }
     arrfree(unmatched);
     pmv_selector_free(&pick);
     pmv_snapshot_free(&snap);
+    pmv_history_free(&hist);
     pmv_args_free(&args);
     return rc;
 }

@@ -6,6 +6,8 @@
 
 #include "cmd/cli.h"
 #include "cmd/options.h"
+#include "cmd/past.h"
+#include "base/when.h"
 #include "cmd/select.h"
 #include "out/diag.h"
 #include "base/hist.h"
@@ -30,7 +32,12 @@ static const char about[] =
     "SELECTOR picks series: a full name, a base name (all its label sets), a\n"
     "glob ('http.*'), or a partial label set ('req{route=\"/a\"}'); several\n"
     "select the series any of them matches (README.md, \"Selecting series\").\n"
-    "A selector that matches nothing is named on stderr.\n";
+    "A selector that matches nothing is named on stderr.\n"
+    "\n"
+    "With --db the figures are those of a window of the history that\n"
+    "`perfmon-view record` keeps (README \"History\"): COUNT, ERRORS and SLOW\n"
+    "happened in the window, MIN .. MAX are the window's; series are merged\n"
+    "over the matching runs (--pid, --name, --run).\n";
 static const char after[] =
     "exit status: 0 ok, 2 usage error, no readable segment for PID, or no\n"
     "series matched any SELECTOR\n";
@@ -133,19 +140,35 @@ static void print_header(const pmv_snapshot *snap, uint32_t pid, FILE *f)
     pmv_print_diagnostics(snap, f);
 }
 
+/* The header of a window of the history. */
+static void print_past_header(const pmv_history_filter *f, const pmv_history *h, const pmv_snapshot *snap, FILE *out)
+{
+    char a[32], b[32], len[32], pname[PM_SHM_PROCESS_MAX];
+    fprintf(out, "%s (pid %u, %td run%s) %s .. %s (%s), %td series\n",
+            pmv_printable(h->process[0] ? h->process : "?", pname, sizeof pname), (unsigned)h->pid,
+            arrlen(h->runs), arrlen(h->runs) == 1 ? "" : "s", pmv_fmt_when(f->from_ns, a, sizeof a),
+            pmv_fmt_when(f->to_ns, b, sizeof b), pmv_fmt_age(f->to_ns - f->from_ns, len, sizeof len),
+            arrlen(snap->series));
+}
+
 int pmv_cmd_stats(int argc, char **argv)
 {
-    static const pmv_option opts[] = { { 0 } };
-    static const pmv_command cmd = { "stats", "PID [SELECTOR...]", opts, about, after, NULL, 1 };
+    pmv_past past;
+    pmv_past_init(&past);
+    const pmv_option opts[] = { PMV_PAST_OPTIONS(&past), { 0 } };
+    const pmv_command cmd = { "stats", "PID [SELECTOR...]", opts, about, after,
+                              "       perfmon-view stats --db FILE [--since AGE | --from T [--to T]] [SELECTOR...]\n", 1 };
     pmv_args args;
     int rc;
     if (!pmv_parse_options(&cmd, argc, argv, &args, &rc)) return rc;
-    uint32_t pid;
-    if (args.n == 0) rc = pmv_command_error(&cmd, "missing PID");
+    int from_db = pmv_past_wanted(&past);
+    uint32_t pid = 0;
+    if (from_db) rc = PMV_EXIT_OK;
+    else if (args.n == 0) rc = pmv_command_error(&cmd, "missing PID");
     else rc = pmv_command_pid(&cmd, args.pos[0], &pid);
-    /* every argument after the PID is a NAME (after "--" too) */
+    /* every argument after the PID (with --db: every one) is a SELECTOR */
     const char **names = NULL;
-    for (int i = 1; i < args.n; i++) arrput(names, args.pos[i]);
+    for (int i = from_db ? 0 : 1; i < args.n; i++) arrput(names, args.pos[i]);
     pmv_args_free(&args);
     if (rc != PMV_EXIT_OK) {
         arrfree(names);
@@ -158,12 +181,26 @@ int pmv_cmd_stats(int argc, char **argv)
         return PMV_EXIT_USAGE;
     }
     pmv_snapshot snap;
-    char err[512];
-    if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
-        pmv_error("pid %u: %s", (unsigned)pid, err);
+    pmv_history hist;
+    pmv_history_filter window;
+    memset(&hist, 0, sizeof hist);
+    if (from_db) {
+        rc = pmv_past_read(&cmd, &past, 0, &window, &hist);
+        if (rc == PMV_EXIT_OK) {
+            pmv_past_snapshot(&hist, &snap);
+            pid = hist.pid;
+        }
+    } else {
+        char err[512];
+        if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
+            pmv_error("pid %u: %s", (unsigned)pid, err);
+            rc = PMV_EXIT_USAGE;
+        }
+    }
+    if (rc != PMV_EXIT_OK) {
         pmv_selector_free(&pick);
         arrfree(names);
-        return PMV_EXIT_USAGE;
+        return rc;
     }
 
     /* select, then sort pointers so the snapshot stays in segment order */
@@ -176,13 +213,18 @@ int pmv_cmd_stats(int argc, char **argv)
     pmv_report_unmatched(pid, picked.unmatched, arrlen(picked.unmatched));
     if (arrlen(names) && arrlen(sel) == 0) {
         rc = PMV_EXIT_USAGE;
+    } else if (from_db && arrlen(snap.series) == 0) {
+        pmv_error("stats: %s holds no samples in that window%s", past.db,
+                  past.pid || past.name || past.run ? " for those runs" : "");
+        rc = PMV_EXIT_USAGE;
     } else {
         static const char *heads[] = { "NAME", "KIND", "COUNT", "ERRORS", "SLOW", "MIN", "MEAN",
                                        "P50", "P90", "P95", "P99", "MAX", "TOTAL" };
         pmv_table t;
         pmv_table_init(&t, 13, heads, "llrrrrrrrrrrr");
         for (ptrdiff_t i = 0; i < arrlen(sel); i++) add_row(&t, sel[i]);
-        print_header(&snap, pid, stdout);
+        if (from_db) print_past_header(&window, &hist, &snap, stdout);
+        else print_header(&snap, pid, stdout);
         pmv_table_print(&t, stdout, pmv_use_bold(stdout));
         pmv_table_free(&t);
     }
@@ -190,5 +232,6 @@ int pmv_cmd_stats(int argc, char **argv)
     pmv_selector_free(&pick);
     arrfree(names);
     pmv_snapshot_free(&snap);
+    pmv_history_free(&hist);
     return rc;
 }

@@ -29,6 +29,12 @@ static void json_key(FILE *f, const char *key) { fprintf(f, ", \"%s\": ", key); 
     X("sum", (double)w->sum) X("min", w->min) X("max", w->max) X("mean", w->mean) \
     X("p50", w->p50) X("p90", w->p90) X("p95", w->p95) X("p99", w->p99)
 
+/* Slow calls per 100 in the window; NAN without calls. */
+static double slow_pct(const pmv_win *w)
+{
+    return w->count ? 100.0 * (double)w->slow / (double)w->count : NAN;
+}
+
 static void json_buckets(FILE *f, const pmv_win *w)
 {
     fputs(", \"buckets\": [", f);
@@ -72,6 +78,7 @@ void pmv_series_json(FILE *f, const pmv_win *w, int flags)
         if (s->kind == PM_SHM_KIND_COUNTER) { json_key(f, "count"); json_fixed(f, (double)w->count); }
         json_key(f, "rate"); json_fixed(f, s->kind == PM_SHM_KIND_GAUGE ? NAN : w->rate);
         json_key(f, "error_pct"); json_fixed(f, s->kind == PM_SHM_KIND_TIMER ? w->err_pct : NAN);
+        json_key(f, "slow_pct"); json_fixed(f, s->kind == PM_SHM_KIND_TIMER ? slow_pct(w) : NAN);
         json_key(f, "total"); json_fixed(f, s->kind == PM_SHM_KIND_GAUGE ? NAN : (double)s->count);
         fprintf(f, ", \"reset\": %s", w->reset ? "true" : "false");
     }
@@ -81,7 +88,7 @@ void pmv_series_json(FILE *f, const pmv_win *w, int flags)
 void pmv_series_csv_header(FILE *f, int flags)
 {
     fputs("name,labels,kind,unit,value,count,errors,slow,sum,min,max,mean,p50,p90,p95,p99", f);
-    if (flags & PMV_OUT_WINDOW) fputs(",window_s,rate,error_pct,total,reset", f);
+    if (flags & PMV_OUT_WINDOW) fputs(",window_s,rate,error_pct,slow_pct,total,reset", f);
 }
 
 void pmv_series_csv(FILE *f, const pmv_win *w, int flags)
@@ -106,6 +113,7 @@ void pmv_series_csv(FILE *f, const pmv_win *w, int flags)
         fputc(',', f); pmv_csv_num(f, w->seconds);
         fputc(',', f); pmv_csv_num(f, s->kind == PM_SHM_KIND_GAUGE ? NAN : w->rate);
         fputc(',', f); pmv_csv_num(f, s->kind == PM_SHM_KIND_TIMER ? w->err_pct : NAN);
+        fputc(',', f); pmv_csv_num(f, s->kind == PM_SHM_KIND_TIMER ? slow_pct(w) : NAN);
         fputc(',', f); pmv_csv_num(f, s->kind == PM_SHM_KIND_GAUGE ? NAN : (double)s->count);
         fputs(w->reset ? ",true" : ",false", f);
     }

@@ -23,6 +23,7 @@
      count     counters: the increase in the window
      rate      count per second
      error_pct errors per 100 calls (timers)
+     slow_pct  slow calls per 100 calls (timers)
      total     records since the start (counters: the value)
      reset     true if the counts restarted in the window
    Values are in the series' unit (timers: nanoseconds); numbers are
