@@ -46,5 +46,6 @@ int pmv_cmd_top(int argc, char **argv);
 int pmv_cmd_watch(int argc, char **argv);
 int pmv_cmd_gate(int argc, char **argv);
 int pmv_cmd_record(int argc, char **argv);
+int pmv_cmd_history(int argc, char **argv);
 
 #endif

@@ -25,6 +25,8 @@ static const char help_main[] =
     "                                CI performance gate: rules -> exit 0/1\n"
     "  record [PID...] [--all] [--name P] [-i S] [--db FILE]\n"
     "                                sample processes into the history (SQLite)\n"
+    "  history SELECTOR... --db FILE [--stat S] [--step D] [--since AGE]\n"
+    "                                a time series from the history\n"
     "  help COMMAND                  that command's help (also COMMAND --help)\n"
     "\n"
     "A bare PID runs the live dashboard (`top PID`); piped, it prints one\n"
@@ -59,6 +61,7 @@ static const command commands[] = {
     { "list", pmv_cmd_list }, { "stats", pmv_cmd_stats }, { "export", pmv_cmd_export },
     { "gc", pmv_cmd_gc }, { "top", pmv_cmd_top }, { "watch", pmv_cmd_watch }, { "gate", pmv_cmd_gate },
     { "record", pmv_cmd_record },
+    { "history", pmv_cmd_history },
 };
 
 static const command *find_command(const char *name)

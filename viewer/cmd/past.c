@@ -38,6 +38,7 @@ int pmv_past_read(const pmv_command *cmd, const pmv_past *p, uint64_t step_ns, p
     }
     if (f->from_ns >= f->to_ns) return pmv_command_error(cmd, "the window is empty: --from is not before --to");
     f->step_ns = step_ns;
+    if (step_ns) f->from_ns = f->from_ns / step_ns * step_ns;   /* steps on whole multiples: 14:00, 14:01 */
     f->pid = p->pid;
     f->process = p->name;
     f->run = p->run;
