@@ -166,6 +166,7 @@ int pmv_segment_alive(const pmv_segment *seg)
 static sigjmp_buf guard_jmp;
 static volatile sig_atomic_t guard_active;
 static const void *volatile guard_addr;   /* where the fault was */
+static volatile sig_atomic_t guard_short; /* 1: a pread came back short, not a fault */
 
 static void on_sigbus(int sig, siginfo_t *info, void *ctx)
 {
@@ -209,15 +210,19 @@ static void claims_grow(hist_claims *t)
     *t = bigger;
 }
 
-/* What one snapshot reads through. Only ranges `data` says hold data are
-   touched in the mapping: a read fault on a hole of a shared tmpfs mapping
-   allocates a page for good, so holes read as zeros without touching. */
+/* What one snapshot reads through. The mapping covers the file up to the
+   arena, and only ranges `data` says hold data are touched in it: a read
+   fault on a hole of a shared tmpfs mapping allocates a page for good, so
+   holes read as zeros without touching. The arena (histograms) is read with
+   pread() only: a hole there reads as zeros and is never allocated, and the
+   reader needs no map of the arena's data ranges, which has one range per
+   histogram page the writer touched (two lseek() calls each). */
 typedef struct reader {
-    const unsigned char *map;
+    const unsigned char *map;     /* [0, h->arena_off) */
     const pm_shm_header *h;       /* the validated copy */
-    const pmv_extents *data;      /* scanned after h was read */
+    const pmv_extents *data;      /* of [0, h->arena_off), scanned after h was read */
     int fd;
-    uint64_t arena_used_seen;     /* as read before the scan: histograms below were allocated by then */
+    uint64_t arena_used_seen;     /* as read before the scan */
     hist_claims claims;           /* histograms read so far, by arena slot */
 } reader;
 
@@ -261,37 +266,28 @@ static int claim_hist(reader *r, uint64_t off, uint64_t cell_off)
     return 1;
 }
 
-/* Buckets lo..hi of the histogram at off into buf[lo..hi]: from the mapping
-   where the file holds data, zeros over holes (an untouched histogram page
-   is empty). A histogram carved after the scan is read with pread(), which
-   sees its fresh pages and never allocates one. */
+/* Buckets lo..hi of the histogram at off into buf[lo..hi], with one
+   pread(): it sees pages the writer touched (a histogram carved after the
+   scan too) and reads a hole as zeros without allocating a page. Inside the
+   caller's seqlock read like any other copy. A short read means the file
+   shrank under us (hist_off_valid keeps off inside total_size): the
+   snapshot ends as a SIGBUS would end it. */
 static void load_buckets(const reader *r, uint64_t off, uint32_t lo, uint32_t hi, uint64_t *buf)
 {
-    if (off - r->h->arena_off + PM_SHM_HIST_BYTES > r->arena_used_seen) {
-        size_t want = ((size_t)hi - lo + 1u) * sizeof *buf;
-        ssize_t got = pread(r->fd, buf + lo, want, (off_t)(off + (uint64_t)lo * 8u));
-        if (got < 0) got = 0;
-        if ((size_t)got < want) memset((char *)(buf + lo) + got, 0, want - (size_t)got);
-        return;
-    }
-    const pmv_extents *d = r->data;
-    const uint64_t *b = (const uint64_t *)(const void *)(r->map + off);
-    size_t e = pmv_extents_find(d, off + (uint64_t)lo * 8u);
-    for (uint32_t i = lo; i <= hi;) {
-        uint64_t at = off + (uint64_t)i * 8u;
-        while (e < d->n && d->v[e].end < at + 8u) e++;
-        uint64_t stop = hi + 1u;   /* end of this run of data or of hole, in buckets */
-        if (e < d->n && d->v[e].start <= at) {
-            uint64_t n = (d->v[e].end - off) / 8u;
-            if (n < stop) stop = n;
-            for (; i < stop; i++) buf[i] = load64(&b[i]);
-        } else {
-            if (e < d->n) {
-                uint64_t n = (d->v[e].start - off + 7u) / 8u;
-                if (n < stop) stop = n;
-            }
-            for (; i < stop; i++) buf[i] = 0;
+    size_t want = ((size_t)hi - lo + 1u) * sizeof *buf;
+    ssize_t got;
+    do got = pread(r->fd, buf + lo, want, (off_t)(off + (uint64_t)lo * 8u));
+    while (got < 0 && errno == EINTR);
+    if (got < 0) got = 0;
+    if ((size_t)got < want) {
+        struct stat now;
+        if (fstat(r->fd, &now) == 0 && (uint64_t)now.st_size < r->h->total_size) {
+            guard_active = 0;
+            guard_short = 1;
+            guard_addr = NULL;
+            siglongjmp(guard_jmp, 1);
         }
+        memset((char *)(buf + lo) + got, 0, want - (size_t)got);
     }
 }
 
@@ -825,13 +821,15 @@ static int read_header(const pmv_segment *seg, uint64_t size, pm_shm_header *h, 
 }
 
 /* After a SIGBUS: what really happened, in one line. */
-static void sigbus_error(const pmv_segment *seg, const void *map, uint64_t size, char *err, size_t errlen)
+static void sigbus_error(const pmv_segment *seg, const void *map, uint64_t maplen, uint64_t size,
+                         char *err, size_t errlen)
 {
     struct stat now;
     uint64_t at = (uint64_t)((const char *)guard_addr - (const char *)map);
-    int known = guard_addr && (const char *)guard_addr >= (const char *)map && at < size;
+    int known = guard_addr && (const char *)guard_addr >= (const char *)map && at < maplen;
     if (fstat(seg->fd, &now) == 0 && (uint64_t)now.st_size < size)
-        seterr(err, errlen, "segment damaged: the file shrank while being read (SIGBUS): %llu of %llu bytes left",
+        seterr(err, errlen, "segment damaged: the file shrank while being read (%s): %llu of %llu bytes left",
+               guard_short ? "short read" : "SIGBUS",
                (unsigned long long)now.st_size, (unsigned long long)size);
     else if (known)
         seterr(err, errlen, "segment unreadable: no memory for the page at offset %llu (SIGBUS; the file did not shrink: is its file system full?)",
@@ -853,13 +851,15 @@ int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, 
     pm_shm_header h;
     int rc = read_header(seg, size, &h, err, errlen);
     if (rc != PMV_OK) return rc;
-    /* after the header: what its counts cover was allocated before they were published */
+    /* after the header: what its counts cover was allocated before they were
+       published. Up to the arena only: histograms are read with pread(). */
+    uint64_t maplen = h.arena_off;   /* validated: header size <= arena_off <= total_size = size */
     pmv_extents data;
-    if (pmv_extents_scan(seg->fd, size, &data) != 0) {
+    if (pmv_extents_scan(seg->fd, maplen, &data) != 0) {
         seterr(err, errlen, "%s: lseek(SEEK_DATA): %s", seg->path, strerror(errno));
         return PMV_EIO;
     }
-    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, seg->fd, 0);
+    void *map = mmap(NULL, (size_t)maplen, PROT_READ, MAP_SHARED, seg->fd, 0);
     if (map == MAP_FAILED) {
         seterr(err, errlen, "%s: mmap: %s", seg->path, strerror(errno));
         pmv_extents_free(&data);
@@ -888,6 +888,7 @@ int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, 
         nanosleep(&ts, NULL);
     }
 
+    guard_short = 0;
     if (sigsetjmp(guard_jmp, 1) == 0) {
         guard_active = 1;
         rc = copy_segment(&r, snap, &w);
@@ -895,13 +896,13 @@ int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, 
     } else {
         pmv_snapshot_free(snap);
         snprintf(snap->path, sizeof snap->path, "%s", seg->path);
-        sigbus_error(seg, map, size, err, errlen);
+        sigbus_error(seg, map, maplen, size, err, errlen);
         rc = PMV_EDAMAGED;
     }
     sigaction(SIGBUS, &old, NULL);
     scratch_free(&w, &r);
     pmv_extents_free(&data);
-    munmap(map, (size_t)size);
+    munmap(map, (size_t)maplen);
     if (rc != PMV_OK) {
         pmv_snapshot_free(snap);
         return rc;
