@@ -459,9 +459,6 @@ void pmv_series_free(pmv_series *s)
     memset(s, 0, sizeof *s);
 }
 
-/* A timer or distribution cell that holds something: (series, thread row). */
-typedef struct cell_ref { uint32_t series, row; } cell_ref;
-
 /* The rows a series is summed over: slots [0, threads_used), then the
    shared slot, row max_threads (threads beyond capacity record there; its
    seq stays 0, so read_cell takes it at once). Past the last: max_threads + 1. */
@@ -477,33 +474,83 @@ static uint64_t cell_offset(const pm_shm_header *h, uint32_t row, uint32_t serie
     return h->cells_off + ((uint64_t)row * h->max_series + series) * PM_SHM_CELL_SIZE;
 }
 
-/* One pass over the cells the file really holds, row by row: holes are
+/* What the first pass over the cells leaves for the second: one bit per
+   timer or distribution cell it visited (1: holds something), in visit
+   order, and per row the records [lo, hi) holding such cells. The second
+   pass visits the same cells in the same order, so it lists exactly the
+   cells the first counted: 1 bit per visited cell instead of a list entry
+   per non-empty cell (plus the 4-byte row each keeps in `order`). */
+typedef struct cell_marks {
+    uint64_t *bits;
+    size_t nbits, cap;    /* cap in words */
+    uint32_t *span;       /* 2 per row, rows in visit order */
+} cell_marks;
+
+static void mark(cell_marks *m, int set)
+{
+    if (m->nbits == 64u * m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 64;
+        m->bits = realloc(m->bits, m->cap * sizeof *m->bits);
+        if (!m->bits) abort();
+    }
+    if (m->nbits % 64u == 0) m->bits[m->nbits / 64u] = 0;
+    if (set) m->bits[m->nbits / 64u] |= 1ull << (m->nbits % 64u);
+    m->nbits++;
+}
+
+/* Two passes over the cells the file really holds, row by row: holes are
    cells nobody wrote, so the work grows with what the writer allocated,
-   never with the capacities it claims. Counters are summed here; timer and
-   distribution cells that hold anything are listed in *refs for
-   sum_cells. pos[i] is 1 + the place of series record i in snap->series,
-   0 for records not read. */
-static void scan_cells(const reader *r, pmv_snapshot *snap, const uint32_t *pos, cell_ref **refs)
+   never with the capacities it claims. pos[i] is 1 + the place of series
+   record i in snap->series, 0 for records not read.
+   Pass 0 sums counters, marks timer and distribution cells that hold
+   anything and counts them per series place in count[place + 1].
+   Pass 1 (only over the rows' spans) writes the rows of the marked cells
+   into order at cursor[place]++, grouped by series, in row order. */
+static void scan_cells(const reader *r, pmv_snapshot *snap, const uint32_t *pos, cell_marks *m,
+                       int pass, uint32_t *count, uint32_t *cursor, uint32_t *order)
 {
     const pm_shm_header *h = r->h;
     const pmv_extents *d = r->data;
-    for (uint32_t t = first_row(h); t <= h->max_threads; t = next_row(h, t)) {
-        uint64_t base = cell_offset(h, t, 0), end = base + (uint64_t)h->series_count * PM_SHM_CELL_SIZE;
-        for (size_t e = pmv_extents_find(d, base); e < d->n && d->v[e].start < end; e++) {
-            uint64_t a = d->v[e].start > base ? d->v[e].start : base;
+    size_t bit = 0, row = 0;
+    for (uint32_t t = first_row(h); t <= h->max_threads; t = next_row(h, t), row++) {
+        uint64_t base = cell_offset(h, t, 0), from = base, end = base + (uint64_t)h->series_count * PM_SHM_CELL_SIZE;
+        uint32_t lo = h->series_count, hi = 0;
+        if (pass == 1) {
+            lo = m->span[2 * row];
+            hi = m->span[2 * row + 1];
+            if (lo >= hi) continue;
+            from = base + (uint64_t)lo * PM_SHM_CELL_SIZE;
+            end = base + (uint64_t)hi * PM_SHM_CELL_SIZE;
+        }
+        for (size_t e = pmv_extents_find(d, from); e < d->n && d->v[e].start < end; e++) {
+            uint64_t a = d->v[e].start > from ? d->v[e].start : from;
             uint64_t b = d->v[e].end < end ? d->v[e].end : end;
             for (uint64_t i = (a - base + PM_SHM_CELL_SIZE - 1) / PM_SHM_CELL_SIZE;
                  (i + 1) * PM_SHM_CELL_SIZE <= b - base; i++) {
                 if (!pos[i]) continue;
                 pmv_series *s = &snap->series[pos[i] - 1];
+                if (s->kind == PM_SHM_KIND_GAUGE) continue;
                 const pm_shm_cell *c = (const pm_shm_cell *)(const void *)(r->map + base + i * PM_SHM_CELL_SIZE);
                 if (s->kind == PM_SHM_KIND_COUNTER) {
-                    s->count += load64(&c->count);
-                } else if (s->kind != PM_SHM_KIND_GAUGE && (load64(&c->count) || load64(&c->seq))) {
-                    cell_ref ref = { pos[i] - 1, t };
-                    arrput(*refs, ref);
+                    if (pass == 0) s->count += load64(&c->count);
+                    continue;
+                }
+                if (pass == 0) {
+                    int any = load64(&c->count) || load64(&c->seq);
+                    mark(m, any);
+                    count[pos[i]] += (uint32_t)any;
+                    if (i < lo) lo = (uint32_t)i;
+                    hi = (uint32_t)i + 1u;
+                } else {
+                    if (bit < m->nbits && (m->bits[bit / 64u] >> (bit % 64u) & 1u))
+                        order[cursor[pos[i] - 1]++] = t;
+                    bit++;
                 }
             }
+        }
+        if (pass == 0) {
+            m->span[2 * row] = lo;
+            m->span[2 * row + 1] = hi;
         }
     }
 }
@@ -651,8 +698,8 @@ static void copy_series(const reader *r, pmv_snapshot *snap, uint32_t i, const u
 typedef struct scratch {
     uint64_t *dense;    /* the sum, then one cell's copy */
     uint32_t *pos;      /* series record -> 1 + place in snap->series */
-    cell_ref *refs;     /* stb_ds array */
-    uint32_t *order;    /* refs' rows grouped by series */
+    cell_marks marks;   /* scan_cells' first pass, for its second */
+    uint32_t *order;    /* rows of the cells to read, grouped by series */
     uint32_t *first;    /* series place -> its first entry in order */
     uint8_t *damaged;   /* series place -> 1 if skipped */
 } scratch;
@@ -661,7 +708,8 @@ static void scratch_free(scratch *w, reader *r)
 {
     free(w->dense);
     free(w->pos);
-    arrfree(w->refs);
+    free(w->marks.bits);
+    free(w->marks.span);
     free(w->order);
     free(w->first);
     free(w->damaged);
@@ -763,20 +811,21 @@ static int copy_segment(reader *r, pmv_snapshot *snap, scratch *w)
 
     /* cells: counters summed, the rest listed, then grouped by series */
     size_t ns = (size_t)arrlen(snap->series);
-    scan_cells(r, snap, w->pos, &w->refs);
-    size_t nrefs = (size_t)arrlen(w->refs);
+    size_t nrows = (size_t)h.threads_used + 1u;   /* first_row..next_row visits at most these */
     w->first = calloc(ns + 1u, sizeof *w->first);
-    w->order = malloc((nrefs ? nrefs : 1u) * sizeof *w->order);
+    w->marks.span = malloc(2 * nrows * sizeof *w->marks.span);
     w->damaged = calloc(ns ? ns : 1u, 1);
-    if (!w->first || !w->order || !w->damaged) abort();
-    for (size_t k = 0; k < nrefs; k++) w->first[w->refs[k].series + 1]++;
+    if (!w->first || !w->marks.span || !w->damaged) abort();
+    scan_cells(r, snap, w->pos, &w->marks, 0, w->first, NULL, NULL);
     for (size_t i = 0; i < ns; i++) w->first[i + 1] += w->first[i];
-    for (size_t k = 0; k < nrefs; k++) {   /* stable: rows stay in order */
-        cell_ref c = w->refs[k];
-        w->order[w->first[c.series]++] = c.row;
+    size_t nlisted = w->first[ns];
+    w->order = malloc((nlisted ? nlisted : 1u) * sizeof *w->order);
+    if (!w->order) abort();
+    if (nlisted) {
+        scan_cells(r, snap, w->pos, &w->marks, 1, NULL, w->first, w->order);
+        for (size_t i = ns; i > 0; i--) w->first[i] = w->first[i - 1];
+        w->first[0] = 0;
     }
-    for (size_t i = ns; i > 0; i--) w->first[i] = w->first[i - 1];
-    w->first[0] = 0;
 
     for (size_t i = 0; i < ns; i++) {
         pmv_series *s = &snap->series[i];
