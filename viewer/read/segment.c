@@ -166,6 +166,7 @@ int pmv_segment_alive(const pmv_segment *seg)
 static sigjmp_buf guard_jmp;
 static volatile sig_atomic_t guard_active;
 static const void *volatile guard_addr;   /* where the fault was */
+static volatile sig_atomic_t guard_short; /* 1: a pread came back short, not a fault */
 
 static void on_sigbus(int sig, siginfo_t *info, void *ctx)
 {
@@ -209,15 +210,19 @@ static void claims_grow(hist_claims *t)
     *t = bigger;
 }
 
-/* What one snapshot reads through. Only ranges `data` says hold data are
-   touched in the mapping: a read fault on a hole of a shared tmpfs mapping
-   allocates a page for good, so holes read as zeros without touching. */
+/* What one snapshot reads through. The mapping covers the file up to the
+   arena, and only ranges `data` says hold data are touched in it: a read
+   fault on a hole of a shared tmpfs mapping allocates a page for good, so
+   holes read as zeros without touching. The arena (histograms) is read with
+   pread() only: a hole there reads as zeros and is never allocated, and the
+   reader needs no map of the arena's data ranges, which has one range per
+   histogram page the writer touched (two lseek() calls each). */
 typedef struct reader {
-    const unsigned char *map;
+    const unsigned char *map;     /* [0, h->arena_off) */
     const pm_shm_header *h;       /* the validated copy */
-    const pmv_extents *data;      /* scanned after h was read */
+    const pmv_extents *data;      /* of [0, h->arena_off), scanned after h was read */
     int fd;
-    uint64_t arena_used_seen;     /* as read before the scan: histograms below were allocated by then */
+    uint64_t arena_used_seen;     /* as read before the scan */
     hist_claims claims;           /* histograms read so far, by arena slot */
 } reader;
 
@@ -261,37 +266,28 @@ static int claim_hist(reader *r, uint64_t off, uint64_t cell_off)
     return 1;
 }
 
-/* Buckets lo..hi of the histogram at off into buf[lo..hi]: from the mapping
-   where the file holds data, zeros over holes (an untouched histogram page
-   is empty). A histogram carved after the scan is read with pread(), which
-   sees its fresh pages and never allocates one. */
+/* Buckets lo..hi of the histogram at off into buf[lo..hi], with one
+   pread(): it sees pages the writer touched (a histogram carved after the
+   scan too) and reads a hole as zeros without allocating a page. Inside the
+   caller's seqlock read like any other copy. A short read means the file
+   shrank under us (hist_off_valid keeps off inside total_size): the
+   snapshot ends as a SIGBUS would end it. */
 static void load_buckets(const reader *r, uint64_t off, uint32_t lo, uint32_t hi, uint64_t *buf)
 {
-    if (off - r->h->arena_off + PM_SHM_HIST_BYTES > r->arena_used_seen) {
-        size_t want = ((size_t)hi - lo + 1u) * sizeof *buf;
-        ssize_t got = pread(r->fd, buf + lo, want, (off_t)(off + (uint64_t)lo * 8u));
-        if (got < 0) got = 0;
-        if ((size_t)got < want) memset((char *)(buf + lo) + got, 0, want - (size_t)got);
-        return;
-    }
-    const pmv_extents *d = r->data;
-    const uint64_t *b = (const uint64_t *)(const void *)(r->map + off);
-    size_t e = pmv_extents_find(d, off + (uint64_t)lo * 8u);
-    for (uint32_t i = lo; i <= hi;) {
-        uint64_t at = off + (uint64_t)i * 8u;
-        while (e < d->n && d->v[e].end < at + 8u) e++;
-        uint64_t stop = hi + 1u;   /* end of this run of data or of hole, in buckets */
-        if (e < d->n && d->v[e].start <= at) {
-            uint64_t n = (d->v[e].end - off) / 8u;
-            if (n < stop) stop = n;
-            for (; i < stop; i++) buf[i] = load64(&b[i]);
-        } else {
-            if (e < d->n) {
-                uint64_t n = (d->v[e].start - off + 7u) / 8u;
-                if (n < stop) stop = n;
-            }
-            for (; i < stop; i++) buf[i] = 0;
+    size_t want = ((size_t)hi - lo + 1u) * sizeof *buf;
+    ssize_t got;
+    do got = pread(r->fd, buf + lo, want, (off_t)(off + (uint64_t)lo * 8u));
+    while (got < 0 && errno == EINTR);
+    if (got < 0) got = 0;
+    if ((size_t)got < want) {
+        struct stat now;
+        if (fstat(r->fd, &now) == 0 && (uint64_t)now.st_size < r->h->total_size) {
+            guard_active = 0;
+            guard_short = 1;
+            guard_addr = NULL;
+            siglongjmp(guard_jmp, 1);
         }
+        memset((char *)(buf + lo) + got, 0, want - (size_t)got);
     }
 }
 
@@ -463,9 +459,6 @@ void pmv_series_free(pmv_series *s)
     memset(s, 0, sizeof *s);
 }
 
-/* A timer or distribution cell that holds something: (series, thread row). */
-typedef struct cell_ref { uint32_t series, row; } cell_ref;
-
 /* The rows a series is summed over: slots [0, threads_used), then the
    shared slot, row max_threads (threads beyond capacity record there; its
    seq stays 0, so read_cell takes it at once). Past the last: max_threads + 1. */
@@ -481,33 +474,83 @@ static uint64_t cell_offset(const pm_shm_header *h, uint32_t row, uint32_t serie
     return h->cells_off + ((uint64_t)row * h->max_series + series) * PM_SHM_CELL_SIZE;
 }
 
-/* One pass over the cells the file really holds, row by row: holes are
+/* What the first pass over the cells leaves for the second: one bit per
+   timer or distribution cell it visited (1: holds something), in visit
+   order, and per row the records [lo, hi) holding such cells. The second
+   pass visits the same cells in the same order, so it lists exactly the
+   cells the first counted: 1 bit per visited cell instead of a list entry
+   per non-empty cell (plus the 4-byte row each keeps in `order`). */
+typedef struct cell_marks {
+    uint64_t *bits;
+    size_t nbits, cap;    /* cap in words */
+    uint32_t *span;       /* 2 per row, rows in visit order */
+} cell_marks;
+
+static void mark(cell_marks *m, int set)
+{
+    if (m->nbits == 64u * m->cap) {
+        m->cap = m->cap ? 2 * m->cap : 64;
+        m->bits = realloc(m->bits, m->cap * sizeof *m->bits);
+        if (!m->bits) abort();
+    }
+    if (m->nbits % 64u == 0) m->bits[m->nbits / 64u] = 0;
+    if (set) m->bits[m->nbits / 64u] |= 1ull << (m->nbits % 64u);
+    m->nbits++;
+}
+
+/* Two passes over the cells the file really holds, row by row: holes are
    cells nobody wrote, so the work grows with what the writer allocated,
-   never with the capacities it claims. Counters are summed here; timer and
-   distribution cells that hold anything are listed in *refs for
-   sum_cells. pos[i] is 1 + the place of series record i in snap->series,
-   0 for records not read. */
-static void scan_cells(const reader *r, pmv_snapshot *snap, const uint32_t *pos, cell_ref **refs)
+   never with the capacities it claims. pos[i] is 1 + the place of series
+   record i in snap->series, 0 for records not read.
+   Pass 0 sums counters, marks timer and distribution cells that hold
+   anything and counts them per series place in count[place + 1].
+   Pass 1 (only over the rows' spans) writes the rows of the marked cells
+   into order at cursor[place]++, grouped by series, in row order. */
+static void scan_cells(const reader *r, pmv_snapshot *snap, const uint32_t *pos, cell_marks *m,
+                       int pass, uint32_t *count, uint32_t *cursor, uint32_t *order)
 {
     const pm_shm_header *h = r->h;
     const pmv_extents *d = r->data;
-    for (uint32_t t = first_row(h); t <= h->max_threads; t = next_row(h, t)) {
-        uint64_t base = cell_offset(h, t, 0), end = base + (uint64_t)h->series_count * PM_SHM_CELL_SIZE;
-        for (size_t e = pmv_extents_find(d, base); e < d->n && d->v[e].start < end; e++) {
-            uint64_t a = d->v[e].start > base ? d->v[e].start : base;
+    size_t bit = 0, row = 0;
+    for (uint32_t t = first_row(h); t <= h->max_threads; t = next_row(h, t), row++) {
+        uint64_t base = cell_offset(h, t, 0), from = base, end = base + (uint64_t)h->series_count * PM_SHM_CELL_SIZE;
+        uint32_t lo = h->series_count, hi = 0;
+        if (pass == 1) {
+            lo = m->span[2 * row];
+            hi = m->span[2 * row + 1];
+            if (lo >= hi) continue;
+            from = base + (uint64_t)lo * PM_SHM_CELL_SIZE;
+            end = base + (uint64_t)hi * PM_SHM_CELL_SIZE;
+        }
+        for (size_t e = pmv_extents_find(d, from); e < d->n && d->v[e].start < end; e++) {
+            uint64_t a = d->v[e].start > from ? d->v[e].start : from;
             uint64_t b = d->v[e].end < end ? d->v[e].end : end;
             for (uint64_t i = (a - base + PM_SHM_CELL_SIZE - 1) / PM_SHM_CELL_SIZE;
                  (i + 1) * PM_SHM_CELL_SIZE <= b - base; i++) {
                 if (!pos[i]) continue;
                 pmv_series *s = &snap->series[pos[i] - 1];
+                if (s->kind == PM_SHM_KIND_GAUGE) continue;
                 const pm_shm_cell *c = (const pm_shm_cell *)(const void *)(r->map + base + i * PM_SHM_CELL_SIZE);
                 if (s->kind == PM_SHM_KIND_COUNTER) {
-                    s->count += load64(&c->count);
-                } else if (s->kind != PM_SHM_KIND_GAUGE && (load64(&c->count) || load64(&c->seq))) {
-                    cell_ref ref = { pos[i] - 1, t };
-                    arrput(*refs, ref);
+                    if (pass == 0) s->count += load64(&c->count);
+                    continue;
+                }
+                if (pass == 0) {
+                    int any = load64(&c->count) || load64(&c->seq);
+                    mark(m, any);
+                    count[pos[i]] += (uint32_t)any;
+                    if (i < lo) lo = (uint32_t)i;
+                    hi = (uint32_t)i + 1u;
+                } else {
+                    if (bit < m->nbits && (m->bits[bit / 64u] >> (bit % 64u) & 1u))
+                        order[cursor[pos[i] - 1]++] = t;
+                    bit++;
                 }
             }
+        }
+        if (pass == 0) {
+            m->span[2 * row] = lo;
+            m->span[2 * row + 1] = hi;
         }
     }
 }
@@ -655,8 +698,8 @@ static void copy_series(const reader *r, pmv_snapshot *snap, uint32_t i, const u
 typedef struct scratch {
     uint64_t *dense;    /* the sum, then one cell's copy */
     uint32_t *pos;      /* series record -> 1 + place in snap->series */
-    cell_ref *refs;     /* stb_ds array */
-    uint32_t *order;    /* refs' rows grouped by series */
+    cell_marks marks;   /* scan_cells' first pass, for its second */
+    uint32_t *order;    /* rows of the cells to read, grouped by series */
     uint32_t *first;    /* series place -> its first entry in order */
     uint8_t *damaged;   /* series place -> 1 if skipped */
 } scratch;
@@ -665,7 +708,8 @@ static void scratch_free(scratch *w, reader *r)
 {
     free(w->dense);
     free(w->pos);
-    arrfree(w->refs);
+    free(w->marks.bits);
+    free(w->marks.span);
     free(w->order);
     free(w->first);
     free(w->damaged);
@@ -767,20 +811,21 @@ static int copy_segment(reader *r, pmv_snapshot *snap, scratch *w)
 
     /* cells: counters summed, the rest listed, then grouped by series */
     size_t ns = (size_t)arrlen(snap->series);
-    scan_cells(r, snap, w->pos, &w->refs);
-    size_t nrefs = (size_t)arrlen(w->refs);
+    size_t nrows = (size_t)h.threads_used + 1u;   /* first_row..next_row visits at most these */
     w->first = calloc(ns + 1u, sizeof *w->first);
-    w->order = malloc((nrefs ? nrefs : 1u) * sizeof *w->order);
+    w->marks.span = malloc(2 * nrows * sizeof *w->marks.span);
     w->damaged = calloc(ns ? ns : 1u, 1);
-    if (!w->first || !w->order || !w->damaged) abort();
-    for (size_t k = 0; k < nrefs; k++) w->first[w->refs[k].series + 1]++;
+    if (!w->first || !w->marks.span || !w->damaged) abort();
+    scan_cells(r, snap, w->pos, &w->marks, 0, w->first, NULL, NULL);
     for (size_t i = 0; i < ns; i++) w->first[i + 1] += w->first[i];
-    for (size_t k = 0; k < nrefs; k++) {   /* stable: rows stay in order */
-        cell_ref c = w->refs[k];
-        w->order[w->first[c.series]++] = c.row;
+    size_t nlisted = w->first[ns];
+    w->order = malloc((nlisted ? nlisted : 1u) * sizeof *w->order);
+    if (!w->order) abort();
+    if (nlisted) {
+        scan_cells(r, snap, w->pos, &w->marks, 1, NULL, w->first, w->order);
+        for (size_t i = ns; i > 0; i--) w->first[i] = w->first[i - 1];
+        w->first[0] = 0;
     }
-    for (size_t i = ns; i > 0; i--) w->first[i] = w->first[i - 1];
-    w->first[0] = 0;
 
     for (size_t i = 0; i < ns; i++) {
         pmv_series *s = &snap->series[i];
@@ -825,13 +870,15 @@ static int read_header(const pmv_segment *seg, uint64_t size, pm_shm_header *h, 
 }
 
 /* After a SIGBUS: what really happened, in one line. */
-static void sigbus_error(const pmv_segment *seg, const void *map, uint64_t size, char *err, size_t errlen)
+static void sigbus_error(const pmv_segment *seg, const void *map, uint64_t maplen, uint64_t size,
+                         char *err, size_t errlen)
 {
     struct stat now;
     uint64_t at = (uint64_t)((const char *)guard_addr - (const char *)map);
-    int known = guard_addr && (const char *)guard_addr >= (const char *)map && at < size;
+    int known = guard_addr && (const char *)guard_addr >= (const char *)map && at < maplen;
     if (fstat(seg->fd, &now) == 0 && (uint64_t)now.st_size < size)
-        seterr(err, errlen, "segment damaged: the file shrank while being read (SIGBUS): %llu of %llu bytes left",
+        seterr(err, errlen, "segment damaged: the file shrank while being read (%s): %llu of %llu bytes left",
+               guard_short ? "short read" : "SIGBUS",
                (unsigned long long)now.st_size, (unsigned long long)size);
     else if (known)
         seterr(err, errlen, "segment unreadable: no memory for the page at offset %llu (SIGBUS; the file did not shrink: is its file system full?)",
@@ -853,13 +900,15 @@ int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, 
     pm_shm_header h;
     int rc = read_header(seg, size, &h, err, errlen);
     if (rc != PMV_OK) return rc;
-    /* after the header: what its counts cover was allocated before they were published */
+    /* after the header: what its counts cover was allocated before they were
+       published. Up to the arena only: histograms are read with pread(). */
+    uint64_t maplen = h.arena_off;   /* validated: header size <= arena_off <= total_size = size */
     pmv_extents data;
-    if (pmv_extents_scan(seg->fd, size, &data) != 0) {
+    if (pmv_extents_scan(seg->fd, maplen, &data) != 0) {
         seterr(err, errlen, "%s: lseek(SEEK_DATA): %s", seg->path, strerror(errno));
         return PMV_EIO;
     }
-    void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, seg->fd, 0);
+    void *map = mmap(NULL, (size_t)maplen, PROT_READ, MAP_SHARED, seg->fd, 0);
     if (map == MAP_FAILED) {
         seterr(err, errlen, "%s: mmap: %s", seg->path, strerror(errno));
         pmv_extents_free(&data);
@@ -888,6 +937,7 @@ int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, 
         nanosleep(&ts, NULL);
     }
 
+    guard_short = 0;
     if (sigsetjmp(guard_jmp, 1) == 0) {
         guard_active = 1;
         rc = copy_segment(&r, snap, &w);
@@ -895,13 +945,13 @@ int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap, char *err, 
     } else {
         pmv_snapshot_free(snap);
         snprintf(snap->path, sizeof snap->path, "%s", seg->path);
-        sigbus_error(seg, map, size, err, errlen);
+        sigbus_error(seg, map, maplen, size, err, errlen);
         rc = PMV_EDAMAGED;
     }
     sigaction(SIGBUS, &old, NULL);
     scratch_free(&w, &r);
     pmv_extents_free(&data);
-    munmap(map, (size_t)size);
+    munmap(map, (size_t)maplen);
     if (rc != PMV_OK) {
         pmv_snapshot_free(snap);
         return rc;

@@ -116,13 +116,14 @@ int pmv_segment_open(const char *dir, const char *fname, pmv_segment *seg,
 /* 1 if the writer still holds its lock, 0 if it is gone, -1 on error. */
 int pmv_segment_alive(const pmv_segment *seg);
 
-/* Reads the header (pread), validates it, maps the file and copies
-   everything into snap (zeroed first). A bad header refuses the whole
-   segment; a bad series record is skipped and counted in
-   snap->series_damaged. Only ranges the file holds are touched (holes read
-   as zeros: a fault there would allocate tmpfs pages), so time and memory
-   grow with what the writer allocated, not with the capacities claimed.
-   A file truncated under us (SIGBUS) becomes PMV_EDAMAGED. */
+/* Reads the header (pread), validates it, maps the file up to the arena
+   and copies everything into snap (zeroed first); histogram buckets are
+   read with pread(). A bad header refuses the whole segment; a bad series
+   record is skipped and counted in snap->series_damaged. Only ranges the
+   file holds are touched through the mapping (holes read as zeros: a fault
+   there would allocate tmpfs pages), so time and memory grow with what the
+   writer allocated, not with the capacities claimed. A file truncated
+   under us (SIGBUS, or a short read) becomes PMV_EDAMAGED. */
 int pmv_segment_snapshot(const pmv_segment *seg, pmv_snapshot *snap,
                          char *err, size_t errlen);
 
