@@ -33,7 +33,7 @@ EXAMPLES    = $(OUT)examples/demo $(OUT)examples/bench_parse
 TEST_SRC    = $(sort $(wildcard tests/test_*.c))
 TEST_BINS   = $(patsubst tests/%.c,$(TB)/%,$(TEST_SRC))
 TEST_TOOLS  = $(TB)/forge_segment $(TB)/writer $(TB)/steady $(TB)/stress $(TB)/segcheck \
-              $(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/copies
+              $(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/copies $(TB)/phases
 HEADERS     = perfmon.h perfmon_shm.h
 
 .PHONY: all test demo deps bench install uninstall clean stb-check
@@ -101,7 +101,7 @@ $(TB)/segcheck: tests/tools/segcheck.c $(VIEWER_LIB) $(VIEWER_HDR) perfmon_shm.h
 
 # mistakes, execer, copies: the writer-side cases the viewer must name
 # (rejected names, exec, fork children ended by _exit(), two copies of the implementation in one process).
-$(TB)/mistakes $(TB)/execer $(TB)/forker: $(TB)/%: tests/tools/%.c $(HEADERS)
+$(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/phases: $(TB)/%: tests/tools/%.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
@@ -117,7 +117,7 @@ $(TB)/copies: tests/tools/copies_main.c $(TB)/libcopies.so $(HEADERS)
 # With O set, the scripts are told where the binaries are.
 TEST_ENV = $(if $(O),TEST_BIN=$(TB) VIEW=$(VIEWER) WRITER=$(TB)/writer FORGE=$(TB)/forge_segment \
            STEADY=$(TB)/steady STRESS=$(TB)/stress SEGCHECK=$(TB)/segcheck \
-           MISTAKES=$(TB)/mistakes EXECER=$(TB)/execer FORKER=$(TB)/forker COPIES=$(TB)/copies \
+           MISTAKES=$(TB)/mistakes EXECER=$(TB)/execer FORKER=$(TB)/forker COPIES=$(TB)/copies PHASES=$(TB)/phases \
            DEMO=$(OUT)examples/demo BENCH=$(OUT)examples/bench_parse)
 
 test: $(SETUP) all $(TEST_BINS) $(TEST_TOOLS)

@@ -55,10 +55,21 @@ int pmv_parse_when(const char *s, uint64_t now_ns, uint64_t *out)
         return 1;
     }
     if (s[0] == '@') {
-        char *end;
-        double v = strtod(s + 1, &end);
-        if (end == s + 1 || *end || !(v >= 0) || v > 1e11) return 0;
-        *out = (uint64_t)llround(v * 1e9);
+        /* exact to the nanosecond: a boundary read from the database must
+           not move by a double's rounding */
+        const char *p = s + 1;
+        uint64_t whole = 0, ns = 0;
+        int digits = 0, frac = 0;
+        for (; *p >= '0' && *p <= '9'; p++, digits++) {
+            if (whole > 100000000000ull) return 0;
+            whole = whole * 10 + (uint64_t)(*p - '0');
+        }
+        if (*p == '.')
+            for (p++; *p >= '0' && *p <= '9'; p++)
+                if (frac < 9) { ns = ns * 10 + (uint64_t)(*p - '0'); frac++; }
+        if (!digits || *p) return 0;
+        for (; frac < 9; frac++) ns *= 10;
+        *out = whole * 1000000000ull + ns;
         return 1;
     }
     struct tm tm;
