@@ -105,14 +105,18 @@ R=$!
 writers="$writers $R"
 bg_start phases2 "$PHASES" 100
 P2=$BG_PID
-# one signal per phase, each after the phase says it is done (signals do not queue)
+# each phase once the recorder has it (a process that ends before the
+# recorder's next look leaves nothing to read: its segment goes at exit)
+seen=0
 for k in 1 2 3; do
-    i=0
-    while [ $i -lt 300 ] && ! grep -q "phase $k done" "$BG_OUT" 2>/dev/null; do sleep 0.1; i=$((i + 1)); done
+    wait_recorded job.count "$P2" $((k * 100)) && seen=$((seen + 1))
     [ $k = 3 ] && kill -TERM "$P2" || kill -USR1 "$P2"
 done
 wait "$P2" 2>/dev/null
-t_check name_follows_new_process "history holds $(recorded job.count "$P2") of 300: $(cat "$T/rec3.err")" 'wait_recorded job.count "$P2" 300'
+t_check name_follows_new_process "phases seen $seen of 3, history holds $(recorded job.count "$P2") of 300: $(cat "$T/rec3.err")" \
+    '[ $seen = 3 ] && wait_recorded job.count "$P2" 300'
+i=0   # its final sample: the recorder saw it exit
+while [ $i -lt 300 ] && [ "$(q "SELECT state FROM runs WHERE pid = ?" "$P2")" != exited ]; do sleep 0.1; i=$((i + 1)); done
 st=$(q "SELECT state FROM runs WHERE pid = ?" "$P2")
 kill -TERM $R
 wait $R
