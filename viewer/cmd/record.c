@@ -264,6 +264,17 @@ int pmv_cmd_record(int argc, char **argv)
         if (!R.all && arrlen(R.targets) == 0) break;   /* every chosen process has ended */
     }
     if (tty) fputc('\n', stderr);
+    /* the runs still followed: their state, so a new recorder starts from it */
+    if (R.db && arrlen(R.targets) && pmv_rec_begin(&R.rec, err, sizeof err) == 0) {
+        uint64_t now = pmv_realtime_ns();
+        int bad = 0;
+        for (ptrdiff_t i = 0; i < arrlen(R.targets) && !bad; i++)
+            if (R.targets[i].attached) bad = pmv_rec_checkpoint(&R.rec, &R.targets[i].run, now, err, sizeof err);
+        if (bad || pmv_rec_commit(&R.rec, err, sizeof err)) {
+            pmv_rec_rollback(&R.rec);
+            pmv_error("record: %s (the next recorder reads the rows since the last checkpoint)", err);
+        }
+    }
 out:
     while (arrlen(R.targets)) unfollow(&R, arrlen(R.targets) - 1);
     arrfree(R.targets);

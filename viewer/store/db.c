@@ -26,14 +26,15 @@ const char pmv_db_schema[] =
     "  cum_sum INTEGER NOT NULL DEFAULT 0, cum_errors INTEGER NOT NULL DEFAULT 0,\n"
     "  cum_slow INTEGER NOT NULL DEFAULT 0, cum_min INTEGER, cum_max INTEGER,\n"
     "  cum_gauge INTEGER, cum_buckets BLOB, UNIQUE (run, name));\n"
-    /* what happened in one interval: differences of the cumulative figures */
+    /* what happened in one interval: differences of the cumulative figures;
+       no index by time (it would double the cost of every insert): every
+       reader goes through series, a range of the primary key each */
     "CREATE TABLE IF NOT EXISTS samples (\n"
     "  series INTEGER NOT NULL, step INTEGER NOT NULL, t_ns INTEGER NOT NULL,\n"
     "  len_ns INTEGER NOT NULL, count INTEGER NOT NULL, sum INTEGER NOT NULL,\n"
     "  errors INTEGER NOT NULL, slow INTEGER NOT NULL, min INTEGER, max INTEGER,\n"
     "  gauge INTEGER, buckets BLOB, reset INTEGER NOT NULL DEFAULT 0,\n"
     "  PRIMARY KEY (series, step, t_ns)) WITHOUT ROWID;\n"
-    "CREATE INDEX IF NOT EXISTS samples_by_time ON samples (step, t_ns);\n"
     /* the process's resources over the same intervals */
     "CREATE TABLE IF NOT EXISTS resources (\n"
     "  run INTEGER NOT NULL, step INTEGER NOT NULL, t_ns INTEGER NOT NULL,\n"

@@ -32,20 +32,18 @@ static const char *text(sqlite3_stmt *st, int col)
     return t ? (const char *)t : "";
 }
 
-/* The steps there are rows of, ascending (index seeks, not a scan). */
+/* The steps there are rows of, ascending: 0, and each rollup's (its
+   watermark in meta says it ran). */
 static int64_t *tier_steps(sqlite3 *db)
 {
     int64_t *steps = NULL;
+    arrput(steps, 0);
     sqlite3_stmt *st;
-    if (sqlite3_prepare_v2(db, "SELECT MIN(step) FROM samples WHERE step > ?", -1, &st, NULL) != SQLITE_OK) return NULL;
-    int64_t last = -1;
-    for (;;) {
-        sqlite3_bind_int64(st, 1, last);
-        if (sqlite3_step(st) != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL) break;
-        last = sqlite3_column_int64(st, 0);
-        arrput(steps, last);
-        sqlite3_reset(st);
-    }
+    if (sqlite3_prepare_v2(db, "SELECT CAST(substr(key, 8) AS INTEGER) AS s FROM meta WHERE key LIKE 'rolled\\_%' "
+                               "ESCAPE '\\' ORDER BY s", -1, &st, NULL) != SQLITE_OK)
+        return steps;
+    while (sqlite3_step(st) == SQLITE_ROW)
+        if (sqlite3_column_int64(st, 0) > 0) arrput(steps, sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
     return steps;
 }
@@ -95,8 +93,8 @@ static int read_tier(sqlite3 *db, const pmv_history_filter *f, int64_t step, uin
         "SELECT s.name, s.kind, s.unit, (x.t_ns - ?7) / ?8 AS b, SUM(x.count), SUM(x.sum), SUM(x.errors), "
         "SUM(x.slow), MIN(x.min), MAX(x.max), pm_last(x.t_ns, x.gauge), pm_merge_buckets(x.buckets), "
         "MIN(x.t_ns), MAX(x.t_ns + x.len_ns), MAX(x.reset) "
-        "FROM samples x JOIN series s ON s.id = x.series JOIN runs r ON r.id = s.run "
-        "WHERE x.step = ?1 AND x.t_ns >= ?2 AND x.t_ns < ?3 AND (?4 = 0 OR r.pid = ?4) "
+        "FROM runs r CROSS JOIN series s ON s.run = r.id CROSS JOIN samples x ON x.series = s.id "
+        "AND x.step = ?1 AND x.t_ns >= ?2 AND x.t_ns < ?3 WHERE (?4 = 0 OR r.pid = ?4) "
         "AND (?5 IS NULL OR r.process = ?5) AND (?6 = 0 OR r.id = ?6) GROUP BY s.name, b";
     sqlite3_stmt *st;
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -148,9 +146,9 @@ static int read_tier(sqlite3 *db, const pmv_history_filter *f, int64_t step, uin
     if (rc != SQLITE_DONE) return -1;
     /* which runs those rows came from */
     static const char runs_sql[] =
-        "SELECT DISTINCT s.run FROM samples x JOIN series s ON s.id = x.series JOIN runs r ON r.id = s.run "
-        "WHERE x.step = ?1 AND x.t_ns >= ?2 AND x.t_ns < ?3 AND (?4 = 0 OR r.pid = ?4) "
-        "AND (?5 IS NULL OR r.process = ?5) AND (?6 = 0 OR r.id = ?6)";
+        "SELECT r.id FROM runs r WHERE (?4 = 0 OR r.pid = ?4) AND (?5 IS NULL OR r.process = ?5) "
+        "AND (?6 = 0 OR r.id = ?6) AND EXISTS (SELECT 1 FROM series s CROSS JOIN samples x ON x.series = s.id "
+        "AND x.step = ?1 AND x.t_ns >= ?2 AND x.t_ns < ?3 WHERE s.run = r.id)";
     if (sqlite3_prepare_v2(db, runs_sql, -1, &st, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "reading the history: %s", sqlite3_errmsg(db));
         return -1;

@@ -12,6 +12,10 @@
 #include "model/window.h"
 #include "store/bucket_blob.h"
 
+/* How often the series' state is written: a restart reads the rows after
+   it (tier 0 keeps them longer: retention.c refuses less than 2 minutes). */
+#define PMV_REC_CHECKPOINT_NS (60ull * 1000000000ull)
+
 static int fail(pmv_recorder *r, char *err, size_t errlen, const char *what)
 {
     snprintf(err, errlen, "%s: %s", what, sqlite3_errmsg(r->db));
@@ -35,6 +39,9 @@ int pmv_rec_open(pmv_recorder *r, sqlite3 *db, char *err, size_t errlen)
         prep(r, &r->upd_run, "UPDATE runs SET last_ns = ?, state = ? WHERE id = ?", err, errlen) ||
         prep(r, &r->sel_series, "SELECT id, last_ns, cum_count, cum_sum, cum_errors, cum_slow, cum_min, cum_max, "
                                 "cum_gauge, cum_buckets FROM series WHERE run = ? AND name = ?", err, errlen) ||
+        prep(r, &r->sel_since, "SELECT COUNT(*), SUM(count), SUM(sum), SUM(errors), SUM(slow), MIN(min), MAX(max), "
+                               "pm_last(t_ns, gauge), pm_merge_buckets(buckets) FROM samples "
+                               "WHERE series = ? AND step = 0 AND t_ns >= ?", err, errlen) ||
         prep(r, &r->ins_series, "INSERT INTO series (run, name, base, labels, kind, unit) VALUES (?, ?, ?, ?, ?, ?)",
              err, errlen) ||
         prep(r, &r->upd_series, "UPDATE series SET last_ns = ?, cum_count = ?, cum_sum = ?, cum_errors = ?, "
@@ -56,7 +63,7 @@ int pmv_rec_open(pmv_recorder *r, sqlite3 *db, char *err, size_t errlen)
 
 void pmv_rec_close(pmv_recorder *r)
 {
-    sqlite3_stmt *all[] = { r->sel_run, r->ins_run, r->upd_run, r->sel_series, r->ins_series, r->upd_series,
+    sqlite3_stmt *all[] = { r->sel_run, r->ins_run, r->upd_run, r->sel_series, r->sel_since, r->ins_series, r->upd_series,
                             r->ins_sample, r->ins_resources, r->ins_system };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) sqlite3_finalize(all[i]);
     memset(r, 0, sizeof *r);
@@ -123,6 +130,36 @@ int pmv_rec_attach(pmv_recorder *r, const pmv_snapshot *snap, uint64_t now_ns, p
     return 0;
 }
 
+/* A series' cumulative state: its checkpoint plus the rows written after
+   it (they start at or after the checkpoint's sample; those written with
+   it start before). */
+static int rows_since_checkpoint(pmv_recorder *r, pmv_rec_series *rs, char *err, size_t errlen)
+{
+    sqlite3_stmt *st = r->sel_since;
+    sqlite3_bind_int64(st, 1, rs->id);
+    sqlite3_bind_int64(st, 2, rs->have_cum ? (sqlite3_int64)rs->state_ns : 0);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0) {
+        pmv_series *c = &rs->cum;
+        uint64_t n = (uint64_t)sqlite3_column_int64(st, 1);
+        uint64_t mn = (uint64_t)sqlite3_column_int64(st, 5), mx = (uint64_t)sqlite3_column_int64(st, 6);
+        if (n && (!c->count || mn < c->min)) c->min = mn;
+        if (n && mx > c->max) c->max = mx;
+        c->count += n;
+        c->sum += (uint64_t)sqlite3_column_int64(st, 2);
+        c->errors += (uint64_t)sqlite3_column_int64(st, 3);
+        c->slow += (uint64_t)sqlite3_column_int64(st, 4);
+        if (sqlite3_column_type(st, 7) != SQLITE_NULL) c->gauge = sqlite3_column_int64(st, 7);
+        const void *b = sqlite3_column_blob(st, 8);
+        if (b) pmv_blob_merge(b, (size_t)sqlite3_column_bytes(st, 8), &c->bins, &c->hist_total);
+        rs->have_cum = 1;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc != SQLITE_ROW) return fail(r, err, errlen, "reading a series' rows");
+    return 0;
+}
+
 /* The series' row and recorded state, created when new. */
 static int lookup_series(pmv_recorder *r, pmv_rec_run *run, const pmv_series *s, pmv_rec_series *rs,
                          char *err, size_t errlen)
@@ -132,6 +169,7 @@ static int lookup_series(pmv_recorder *r, pmv_rec_run *run, const pmv_series *s,
     sqlite3_bind_text(st, 2, s->name, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW) {
         rs->id = sqlite3_column_int64(st, 0);
+        rs->state_ns = (uint64_t)sqlite3_column_int64(st, 1);
         if (sqlite3_column_int64(st, 1) > 0) {
             pmv_series *c = &rs->cum;
             c->kind = s->kind;
@@ -149,7 +187,7 @@ static int lookup_series(pmv_recorder *r, pmv_rec_run *run, const pmv_series *s,
     }
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
-    if (rs->id) return 0;
+    if (rs->id) return rows_since_checkpoint(r, rs, err, errlen);
     st = r->ins_series;
     sqlite3_bind_int64(st, 1, run->id);
     sqlite3_bind_text(st, 2, s->name, -1, SQLITE_STATIC);
@@ -291,12 +329,15 @@ int pmv_rec_sample(pmv_recorder *r, pmv_rec_run *run, const pmv_snapshot *snap, 
         if (changed) {
             rc = write_sample(r, rs, &w, t_ns, len_ns, &blob, err, errlen);
             keep_state(rs, s);
-            if (rc == 0) rc = write_state(r, rs, now_ns, &blob, err, errlen);
+            rs->dirty = 1;
         }
         pmv_win_clear(&w);
     }
     arrfree(blob);
     if (rc) return rc;
+    if ((now_ns - run->state_ns >= PMV_REC_CHECKPOINT_NS || pmv_snapshot_status(snap)[0] != 'a') &&
+        pmv_rec_checkpoint(r, run, now_ns, err, errlen))
+        return -1;
     if (proc && proc->exists) {
         sqlite3_stmt *st = r->ins_resources;
         const pmv_proc *a = run->have_proc ? &run->proc_prev : NULL;
@@ -343,6 +384,22 @@ int pmv_rec_system(pmv_recorder *r, const pmv_machine *prev, const pmv_machine *
     bind_real(st, 7, cur->mem_total);
     bind_real(st, 8, cur->mem_avail);
     return step_done(r, st, err, errlen, "writing the system's sample");
+}
+
+int pmv_rec_checkpoint(pmv_recorder *r, pmv_rec_run *run, uint64_t now_ns, char *err, size_t errlen)
+{
+    uint8_t *blob = NULL;
+    int rc = 0;
+    for (ptrdiff_t i = 0; i < arrlen(run->series) && rc == 0; i++) {
+        pmv_rec_series *rs = &run->series[i];
+        if (!rs->dirty) continue;
+        rc = write_state(r, rs, now_ns, &blob, err, errlen);
+        rs->dirty = 0;
+        rs->state_ns = now_ns;
+    }
+    arrfree(blob);
+    if (rc == 0) run->state_ns = now_ns;
+    return rc;
 }
 
 void pmv_rec_run_free(pmv_rec_run *run)

@@ -18,10 +18,12 @@
 /* The recorder's memory of one series of a run. */
 typedef struct pmv_rec_series {
     uint32_t index;          /* the segment's record number */
+    uint64_t state_ns;       /* series.last_ns: when its state was checkpointed */
     int64_t id;              /* series.id; 0: not looked up yet */
     char *name;
     pmv_series cum;          /* cumulative figures at the last sample */
     int have_cum;
+    int dirty;               /* cum moved since the last checkpoint */
 } pmv_rec_series;
 
 /* One run being recorded: a process, from its writer's start. */
@@ -30,6 +32,7 @@ typedef struct pmv_rec_run {
     uint32_t pid;
     uint64_t start_ns;
     uint64_t last_ns;        /* the last sample's time: the next interval's start */
+    uint64_t state_ns;       /* the last checkpoint of the series' state */
     pmv_rec_series *series;  /* stb_ds array, sorted by record number */
     pmv_proc proc_prev;
     int have_proc;
@@ -37,7 +40,7 @@ typedef struct pmv_rec_run {
 
 typedef struct pmv_recorder {
     sqlite3 *db;
-    sqlite3_stmt *sel_run, *ins_run, *upd_run, *sel_series, *ins_series, *upd_series, *ins_sample,
+    sqlite3_stmt *sel_run, *ins_run, *upd_run, *sel_series, *sel_since, *ins_series, *upd_series, *ins_sample,
         *ins_resources, *ins_system;
     char host[256];
     uint64_t rows;           /* sample rows written since open */
@@ -62,6 +65,11 @@ int pmv_rec_attach(pmv_recorder *r, const pmv_snapshot *snap, uint64_t now_ns, p
 /* One sample of a run taken at now_ns (proc: its /proc sample, or NULL). */
 int pmv_rec_sample(pmv_recorder *r, pmv_rec_run *run, const pmv_snapshot *snap, const pmv_proc *proc,
                    uint64_t now_ns, char *err, size_t errlen);
+
+/* Writes the state of every series of the run that moved since the last
+   checkpoint (pmv_rec_sample does once a minute; call it before letting a
+   run go). Inside a transaction. */
+int pmv_rec_checkpoint(pmv_recorder *r, pmv_rec_run *run, uint64_t now_ns, char *err, size_t errlen);
 
 /* The machine over [t_ns, t_ns + len_ns). */
 int pmv_rec_system(pmv_recorder *r, const pmv_machine *prev, const pmv_machine *cur, uint64_t t_ns,

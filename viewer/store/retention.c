@@ -69,6 +69,11 @@ int pmv_retention_parse(const char *spec, pmv_retention *r, char *err, size_t er
         snprintf(err, errlen, "retention '%s': empty", spec);
         return -1;
     }
+    if (r->tier[0].keep_ns < 120ull * 1000000000ull) {
+        /* a restarted recorder reads the rows since the minute's checkpoint */
+        snprintf(err, errlen, "retention '%s': rows as recorded are kept 2m at least", spec);
+        return -1;
+    }
     return 0;
 }
 
@@ -171,7 +176,8 @@ static int roll(sqlite3 *db, const pmv_tier *from, const pmv_tier *to, uint64_t 
                  "INSERT OR REPLACE INTO samples (series, step, t_ns, len_ns, count, sum, errors, slow, min, max, "
                  "gauge, buckets, reset) SELECT series, ?1, (t_ns / ?2) * ?2 AS p, ?3, SUM(count), SUM(sum), "
                  "SUM(errors), SUM(slow), MIN(min), MAX(max), pm_last(t_ns, gauge), pm_merge_buckets(buckets), "
-                 "MAX(reset) FROM samples WHERE step = ?4 AND t_ns >= ?5 AND t_ns < ?6 GROUP BY series, p",
+                 "MAX(reset) FROM series s CROSS JOIN samples x ON x.series = s.id AND x.step = ?4 AND x.t_ns >= ?5 "
+                 "AND x.t_ns < ?6 GROUP BY series, p",
                  a, 6, err, errlen) ||
         run_stmt(db,
                  "INSERT OR REPLACE INTO resources (run, step, t_ns, len_ns, cpu_user_s, cpu_sys_s, rss_bytes, "
@@ -196,7 +202,8 @@ static int drop(sqlite3 *db, const pmv_tier *t, int64_t before, char *err, size_
     key(k, sizeof k, "kept_from", step_s(t));
     if (before <= pmv_db_meta_int(db, k, 0)) return 0;
     int64_t a[] = { step_s(t), before };
-    if (run_stmt(db, "DELETE FROM samples WHERE step = ?1 AND t_ns < ?2", a, 2, err, errlen) ||
+    if (run_stmt(db, "DELETE FROM samples WHERE series IN (SELECT id FROM series) AND step = ?1 AND t_ns < ?2", a, 2,
+                 err, errlen) ||
         run_stmt(db, "DELETE FROM resources WHERE step = ?1 AND t_ns < ?2", a, 2, err, errlen) ||
         run_stmt(db, "DELETE FROM system WHERE step = ?1 AND t_ns < ?2", a, 2, err, errlen))
         return -1;
@@ -228,7 +235,11 @@ int pmv_retention_apply(sqlite3 *db, const pmv_retention *r, uint64_t now_ns, ui
         /* runs whose every row is gone, and their series */
         int64_t a[] = { (int64_t)(now_ns - r->tier[r->n - 1].keep_ns) };
         if (now_ns > r->tier[r->n - 1].keep_ns)
-            rc = run_stmt(db, "DELETE FROM series WHERE run IN (SELECT id FROM runs WHERE last_ns < ?1)", a, 1, err,
+            rc = run_stmt(db, "DELETE FROM samples WHERE series IN (SELECT s.id FROM series s JOIN runs r "
+                              "ON r.id = s.run WHERE r.last_ns < ?1)", a, 1, err, errlen) ||
+                 run_stmt(db, "DELETE FROM resources WHERE run IN (SELECT id FROM runs WHERE last_ns < ?1)", a, 1,
+                          err, errlen) ||
+                 run_stmt(db, "DELETE FROM series WHERE run IN (SELECT id FROM runs WHERE last_ns < ?1)", a, 1, err,
                           errlen) ||
                  run_stmt(db, "DELETE FROM runs WHERE last_ns < ?1", a, 1, err, errlen);
     }
