@@ -190,6 +190,7 @@ static int fail(const pmv_command *cmd, pmv_args *a, int *status, const char *fm
 
 int pmv_parse_options(const pmv_command *cmd, int argc, char **argv, pmv_args *a, int *status)
 {
+    *status = PMV_EXIT_OK;   /* what the command goes on with */
     memset(a, 0, sizeof *a);
     a->dashdash = -1;
     for (int i = 1; i < argc; i++) {

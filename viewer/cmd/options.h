@@ -84,7 +84,7 @@ typedef struct pmv_args {
 } pmv_args;
 
 /* Parses argv[1..argc-1] (argv[0] is the command's name) by the table.
-   Returns 1 with the values stored and *a filled (free it with
+   Returns 1 with the values stored, *status PMV_EXIT_OK and *a filled (free it with
    pmv_args_free): the command goes on. Returns 0 with nothing left to free
    and *status the command's exit status: PMV_EXIT_OK when --help was
    printed, PMV_EXIT_USAGE after one line on stderr naming the command and
