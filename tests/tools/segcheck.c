@@ -11,9 +11,10 @@
        the all-time min never above it, the all-time max never below it;
        kind unchanged;
      - errors <= count and slow <= count; min <= max when count > 0;
-     - timers and distributions (while dropped_hist is 0): the histogram's
-       total differs from count by at most the in-flight bound, one record
-       per thread slot (threads_used; --skew N overrides);
+     - timers and distributions (while dropped_hist is 0) read without a
+       torn cell: the histogram's total differs from count by at most the
+       in-flight bound, one record per thread slot (threads_used; --skew N
+       overrides);
      - the header's dropped, series_count and threads_used never decrease;
      - the window between two snapshots (window.h) is never a "reset", and
        its count is exactly the difference of the two counts.
@@ -69,7 +70,10 @@ static void check_one(const pmv_snapshot *snap, long skew_bound)
                                           (unsigned long long)s->slow, (unsigned long long)s->count);
         if (s->count > 0 && s->min > s->max) VIOLATION("%s: min %llu > max %llu", s->name,
                                                        (unsigned long long)s->min, (unsigned long long)s->max);
-        if (snap->dropped_hist == 0 && s->count > 0) {
+        /* a torn series (a cell the writer kept changing through every read
+           try) is taken as read: its total and count come from different
+           moments, so only untorn ones must agree within the bound */
+        if (snap->dropped_hist == 0 && s->count > 0 && s->torn_cells == 0) {
             uint64_t d = s->count > s->hist_total ? s->count - s->hist_total : s->hist_total - s->count;
             if (d > max_skew) max_skew = d;
             uint64_t bound = skew_bound >= 0 ? (uint64_t)skew_bound : snap->threads_used;

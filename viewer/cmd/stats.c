@@ -135,7 +135,7 @@ static void print_header(const pmv_snapshot *snap, uint32_t pid, FILE *f)
         fprintf(f, "warning: %u damaged series skipped (first: %s)\n",
                 (unsigned)snap->series_damaged, snap->damage_first);
     if (snap->torn_cells)
-        fprintf(f, "warning: %u cells were mid-update at every read try; their values may be off by one record\n",
+        fprintf(f, "warning: %u cells were mid-update at every read try; their values may be off by the records written while they were copied\n",
                 (unsigned)snap->torn_cells);
     pmv_print_diagnostics(snap, f);
 }
