@@ -38,7 +38,7 @@ boundary() {
 at() { echo "@$(($1 / 1000000000)).$(printf %09d $(($1 % 1000000000)))"; }
 
 N=3000
-bg_start phases "$PHASES" $N 10
+bg_start phases "$PHASES" $N 10 1000   # each phase over a second or more: several intervals
 P=$BG_PID
 if [ -z "$P" ]; then t_fail phases_started "$(cat "$T/phases.err")"; t_done; fi
 "$VIEW" record "$P" --db "$DB" -i 0.2 -q > "$T/rec1.out" 2> "$T/rec1.err" &
@@ -100,6 +100,24 @@ rc=$?
 got=$(awk -F, 'NR > 1 { n += $4; if ($5 != "" && $5 > m) m = $5 } END { print n, m }' "$T/h.csv")
 t_check history_steps_add_up "rc=$rc got '$got' (count, highest p95): $(head -c 300 "$T/h.err")" \
     '[ $rc = 0 ] && echo "$got" | awk "{ exit !(\$1 == 3 * $N && \$2 > 1.5e7 && \$2 < 1.999e7 * 1.01) }"'
+
+# ---- compare: the slow phase against the fast one
+timeout 30 "$VIEW" compare "$(at "$B1")..$(at "$B2")" "@0..$(at "$B1")" job.latency --db "$DB" --pid "$P" -f json > "$T/c.json" 2> "$T/c.err"
+rc=$?
+got=$(jq -r '.series[0] | [.direction, .significant, .tested, .change_pct.p95, .intervals[0], .intervals[1]] | @tsv' "$T/c.json" 2>/dev/null)
+t_check compare_fast_to_slow "rc=$rc got '$got': $(head -c 300 "$T/c.err")" \
+    '[ $rc = 0 ] && echo "$got" | awk -F"\t" "{ exit !(\$1 == \"improving\" && \$2 == \"true\" && \$3 == \"true\" && \$4 < -88 && \$4 > -92 && \$5 >= 2 && \$6 >= 2) }"'
+timeout 30 "$VIEW" compare "@0..$(at "$B1")" "$(at "$B1")..$(at "$B2")" job.latency --db "$DB" --pid "$P" --fail-on 'p95 +10%' > "$T/c.txt" 2> "$T/c.err"
+rc=$?
+t_check compare_degrading_fails_gate "rc=$rc: $(cat "$T/c.txt" "$T/c.err")" \
+    '[ $rc = 1 ] && grep -q "^job.latency  *count .*degrading (p=" "$T/c.txt" && grep -q "FAILS p95 +10%" "$T/c.txt" && grep -Eq "^ *p95  *1.9[45]ms  *19.[45]ms  *\+(899|900)\.[0-9]%" "$T/c.txt"'
+timeout 30 "$VIEW" compare "@0..$(at "$B1")" "$(at "$B2")..now" job.latency --db "$DB" --pid "$P" --fail-on 'p95 +10%' -f markdown > "$T/c.md" 2> "$T/c.err"
+rc=$?
+t_check compare_same_phases_stable "rc=$rc: $(cat "$T/c.md" "$T/c.err")" '[ $rc = 0 ] && grep -q "| job.latency | count | .*| stable " "$T/c.md"'
+# an export file on one side, a window on the other: no test, the size decides
+timeout 30 "$VIEW" compare "$T/fast1.json" "$T/slow.json" > "$T/c2.txt" 2> "$T/c2.err"
+rc=$?
+t_check compare_exports "rc=$rc: $(cat "$T/c2.txt" "$T/c2.err")" '[ $rc = 0 ] && grep -q "degrading (no test" "$T/c2.txt"'
 
 # ---- --name: a process that starts later, recorded to its final sample
 "$VIEW" record --name phases --db "$DB" -i 0.2 -q > "$T/rec3.out" 2> "$T/rec3.err" &

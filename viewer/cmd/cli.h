@@ -47,5 +47,6 @@ int pmv_cmd_watch(int argc, char **argv);
 int pmv_cmd_gate(int argc, char **argv);
 int pmv_cmd_record(int argc, char **argv);
 int pmv_cmd_history(int argc, char **argv);
+int pmv_cmd_compare(int argc, char **argv);
 
 #endif

@@ -27,6 +27,8 @@ static const char help_main[] =
     "                                sample processes into the history (SQLite)\n"
     "  history SELECTOR... --db FILE [--stat S] [--step D] [--since AGE]\n"
     "                                a time series from the history\n"
+    "  compare A B [SELECTOR...] [--db FILE] [--fail-on RULE]\n"
+    "                                two windows, runs, exports or PIDs side by side\n"
     "  help COMMAND                  that command's help (also COMMAND --help)\n"
     "\n"
     "A bare PID runs the live dashboard (`top PID`); piped, it prints one\n"
@@ -62,6 +64,7 @@ static const command commands[] = {
     { "gc", pmv_cmd_gc }, { "top", pmv_cmd_top }, { "watch", pmv_cmd_watch }, { "gate", pmv_cmd_gate },
     { "record", pmv_cmd_record },
     { "history", pmv_cmd_history },
+    { "compare", pmv_cmd_compare },
 };
 
 static const command *find_command(const char *name)
