@@ -420,6 +420,7 @@ int pmv_cmd_compare(int argc, char **argv)
         }
         n++;
     }
+    if (format == 0) pmv_table_print(&t, f, pmv_use_bold(f));
     /* the series on one side only */
     const char *only_heads[2] = { "only_a", "only_b" };
     for (int s = 0; s < 2; s++) {
@@ -433,7 +434,7 @@ int pmv_cmd_compare(int argc, char **argv)
                 fputs(any ? ", " : (s ? "], \"only_b\": [" : "\n], \"only_a\": ["), f);
                 pmv_json_str(f, x->snap.series[i].name);
             } else {
-                if (!any) fprintf(f, format == 0 ? "" : "\n");
+                if (!any) fputc('\n', f);
                 fprintf(f, "%s%s only: %s\n", format == 2 ? "- " : "", s ? "B" : "A",
                         pmv_printable(x->snap.series[i].name, shown, sizeof shown));
             }
@@ -442,7 +443,6 @@ int pmv_cmd_compare(int argc, char **argv)
         if (format == 1 && !any) fprintf(f, s ? "], \"%s\": [" : "\n], \"%s\": [", only_heads[s]);
     }
     if (format == 1) fprintf(f, "], \"failed\": %s}\n", broken ? "true" : "false");
-    if (format == 0) pmv_table_print(&t, f, pmv_use_bold(f));
     pmv_table_free(&t);
     rc = broken ? PMV_EXIT_CHECK : PMV_EXIT_OK;
     if (n == 0 && format != 1) pmv_error("compare: no series is on both sides");
