@@ -217,6 +217,11 @@ bench/bin/reader: bench/reader.c bench/bench.h $(HEADERS) $(BENCH_VIEWER_SRC) $(
 	@mkdir -p bench/bin
 	$(CC) $(BENCH_FLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ bench/reader.c $(BENCH_VIEWER_SRC) $(LDLIBS)
 
+# a process of N busy series, for bench/record_cost.sh
+bench/bin/many_series: bench/many_series.c $(HEADERS)
+	@mkdir -p bench/bin
+	$(CC) $(BENCH_FLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
+
 # the history's size over a simulated month, and the recorder's CPU per series
 bench/bin/history_size: bench/history_size.c $(VIEWER_LIB) $(VIEWER_HDR) perfmon_shm.h | stb-check
 	@mkdir -p bench/bin
