@@ -25,6 +25,7 @@
 #include "analyze/baseline.h"
 #include "read/find.h"
 #include "read/procstat.h"
+#include "base/clock.h"
 #include "cmd/cli.h"
 #include "cmd/options.h"
 #include "out/atomic_file.h"
@@ -102,13 +103,6 @@ typedef struct rule_acc {
     pmv_lunit unit;
     char why[400];       /* first run that could not measure */
 } rule_acc;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* 1: go on with *o filled (free o->args); 0: return *status. */
 static int parse_opts(int argc, char **argv, gate_opts *o, int *status)
@@ -264,39 +258,11 @@ static void remove_child_segments(const run_result *rr)
 
 static int proc_usage(uint32_t pid, pmv_proc_usage *u)
 {
-    char path[64], buf[4096];
     memset(u, 0, sizeof *u);
-    snprintf(path, sizeof path, "/proc/%u/stat", (unsigned)pid);
-    FILE *f = fopen(path, "r");
-    if (!f) return -1;
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')'); /* comm may hold spaces and parentheses */
-    if (!p) return -1;
-    unsigned long long utime = 0, stime = 0;
-    /* after ") ": state(3) ppid ... utime is field 14, stime 15 */
-    int field = 2;
-    for (char *tok = strtok(p + 1, " "); tok; tok = strtok(NULL, " ")) {
-        field++;
-        if (field == 14) utime = strtoull(tok, NULL, 10);
-        if (field == 15) { stime = strtoull(tok, NULL, 10); break; }
-    }
-    if (field < 15) return -1;
-    long tck = sysconf(_SC_CLK_TCK);
-    if (tck <= 0) tck = 100;
-    u->cpu_ns = (double)(utime + stime) * 1e9 / (double)tck;
-    snprintf(path, sizeof path, "/proc/%u/status", (unsigned)pid);
-    f = fopen(path, "r");
-    if (!f) return -1;
-    char line[256];
-    int have_rss = 0;
-    while (fgets(line, sizeof line, f)) {
-        unsigned long long kb;
-        if (sscanf(line, "VmHWM: %llu kB", &kb) == 1) { u->peak_rss = (double)kb * 1024.0; have_rss = 1; break; }
-    }
-    fclose(f);
-    if (!have_rss) return -1;
+    pmv_proc p;
+    if (!pmv_proc_sample((int)pid, &p) || isnan(p.utime) || isnan(p.stime) || isnan(p.hwm)) return -1;
+    u->cpu_ns = (p.utime + p.stime) * 1e9;
+    u->peak_rss = p.hwm;
     u->have = 1;
     return 0;
 }
@@ -514,7 +480,7 @@ int pmv_cmd_gate(int argc, char **argv)
                                : join_cmd(o.cmd, o.ncmd);
     if (!command) abort();
     bl_out.command = strdup(command);
-    double t0 = now_s();
+    double t0 = pmv_mono_s();
     int exit_code = PMV_EXIT_OK;
 
     if (o.have_pid) {
@@ -580,7 +546,7 @@ int pmv_cmd_gate(int argc, char **argv)
 
     pmv_gate_result *res = calloc((size_t)n, sizeof *res);
     if (!res) abort();
-    pmv_gate_summary sum = { o.rules_path, command, o.baseline_path, o.runs, o.alpha, 0, 0, 0, now_s() - t0 };
+    pmv_gate_summary sum = { o.rules_path, command, o.baseline_path, o.runs, o.alpha, 0, 0, 0, pmv_mono_s() - t0 };
     for (int i = 0; i < n; i++) {
         judge(&rules[i], &acc[i], have_bl ? &bl_in : NULL, &o, &res[i]);
         if (res[i].verdict == PMV_VERDICT_PASS) sum.passed++;

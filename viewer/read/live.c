@@ -10,13 +10,6 @@
 #include <time.h>
 #include <unistd.h>
 
-double pmv_mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Snapshot from the held fd, stamped with the middle of the read. */
 static int take(pmv_live *L, pmv_snapshot *snap, double *t, char *err, size_t errlen)
 {

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/clock.h"
 #include "read/procstat.h"
 #include "read/segment.h"
 
@@ -42,6 +43,5 @@ double pmv_live_window_s(const pmv_live *L);
 
 void pmv_live_close(pmv_live *L);
 
-double pmv_mono_s(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* procstat.c - /proc/PID and machine sampling */
 #include "read/procstat.h"
+#include "base/clock.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -9,13 +10,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
-static double mono_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* Reads a small /proc file whole (NUL-terminated). Returns bytes or -1. */
 static long read_small(const char *path, char *buf, size_t len)
@@ -61,7 +55,7 @@ int pmv_proc_sample(int pid, pmv_proc *out)
 {
     char path[64], buf[4096];
     memset(out, 0, sizeof *out);
-    out->t = mono_s();
+    out->t = pmv_mono_s();
     out->state = '?';
     out->utime = out->stime = out->start_s = NAN;
     out->rss = out->vms = out->hwm = NAN;
@@ -125,8 +119,8 @@ void pmv_machine_sample(pmv_machine *out)
 {
     char buf[8192];
     memset(out, 0, sizeof *out);
-    out->t = mono_s();
-    out->cpu_busy = out->cpu_total = out->mem_total = out->mem_avail = NAN;
+    out->t = pmv_mono_s();
+    out->cpu_busy = out->cpu_total = out->mem_total = out->mem_avail = out->load1 = NAN;
     out->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
     if (read_small("/proc/stat", buf, sizeof buf) > 0 && strncmp(buf, "cpu ", 4) == 0) {
         /* user nice system idle iowait irq softirq steal (guest counted in user) */
@@ -148,6 +142,11 @@ void pmv_machine_sample(pmv_machine *out)
     if (read_small("/proc/meminfo", buf, sizeof buf) > 0) {
         out->mem_total = field(buf, "MemTotal") * 1024;
         out->mem_avail = field(buf, "MemAvailable") * 1024;
+    }
+    if (read_small("/proc/loadavg", buf, sizeof buf) > 0) {
+        char *end;
+        double l = strtod(buf, &end);
+        if (end != buf) out->load1 = l;
     }
 }
 

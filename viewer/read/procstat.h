@@ -27,6 +27,7 @@ typedef struct pmv_machine {
     double cpu_busy, cpu_total; /* jiffies over all CPUs since boot (NAN: unknown) */
     long ncpu;
     double mem_total, mem_avail; /* bytes */
+    double load1;               /* load average over a minute */
 } pmv_machine;
 
 /* Samples /proc/PID (stat, status, io, fd). Returns 1 if the process

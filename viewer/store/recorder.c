@@ -368,19 +368,13 @@ int pmv_rec_sample(pmv_recorder *r, pmv_rec_run *run, const pmv_snapshot *snap, 
 int pmv_rec_system(pmv_recorder *r, const pmv_machine *prev, const pmv_machine *cur, uint64_t t_ns,
                    uint64_t len_ns, char *err, size_t errlen)
 {
-    double load1 = NAN;
-    FILE *f = fopen("/proc/loadavg", "r");
-    if (f) {
-        if (fscanf(f, "%lf", &load1) != 1) load1 = NAN;
-        fclose(f);
-    }
     sqlite3_stmt *st = r->ins_system;
     sqlite3_bind_text(st, 1, r->host, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)t_ns);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)len_ns);
     bind_real(st, 4, pmv_machine_cpu_pct(prev, cur));
     if (cur->ncpu > 0) sqlite3_bind_int64(st, 5, cur->ncpu);
-    bind_real(st, 6, load1);
+    bind_real(st, 6, cur->load1);
     bind_real(st, 7, cur->mem_total);
     bind_real(st, 8, cur->mem_avail);
     return step_done(r, st, err, errlen, "writing the system's sample");
