@@ -33,7 +33,7 @@ EXAMPLES    = $(OUT)examples/demo $(OUT)examples/bench_parse
 TEST_SRC    = $(sort $(wildcard tests/test_*.c))
 TEST_BINS   = $(patsubst tests/%.c,$(TB)/%,$(TEST_SRC))
 TEST_TOOLS  = $(TB)/forge_segment $(TB)/writer $(TB)/steady $(TB)/stress $(TB)/segcheck \
-              $(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/copies $(TB)/phases
+              $(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/copies $(TB)/phases $(TB)/history_size
 HEADERS     = perfmon.h perfmon_shm.h
 
 .PHONY: all test demo deps bench install uninstall clean stb-check
@@ -117,7 +117,7 @@ $(TB)/copies: tests/tools/copies_main.c $(TB)/libcopies.so $(HEADERS)
 # With O set, the scripts are told where the binaries are.
 TEST_ENV = $(if $(O),TEST_BIN=$(TB) VIEW=$(VIEWER) WRITER=$(TB)/writer FORGE=$(TB)/forge_segment \
            STEADY=$(TB)/steady STRESS=$(TB)/stress SEGCHECK=$(TB)/segcheck \
-           MISTAKES=$(TB)/mistakes EXECER=$(TB)/execer FORKER=$(TB)/forker COPIES=$(TB)/copies PHASES=$(TB)/phases \
+           MISTAKES=$(TB)/mistakes EXECER=$(TB)/execer FORKER=$(TB)/forker COPIES=$(TB)/copies PHASES=$(TB)/phases HISTORY_SIZE=$(TB)/history_size \
            DEMO=$(OUT)examples/demo BENCH=$(OUT)examples/bench_parse)
 
 test: $(SETUP) all $(TEST_BINS) $(TEST_TOOLS)
@@ -216,6 +216,11 @@ bench/bin/peers: bench/peers.c bench/bench.h $(HEADERS) | mmv-check
 bench/bin/reader: bench/reader.c bench/bench.h $(HEADERS) $(BENCH_VIEWER_SRC) $(VIEWER_HDR) | stb-check
 	@mkdir -p bench/bin
 	$(CC) $(BENCH_FLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ bench/reader.c $(BENCH_VIEWER_SRC) $(LDLIBS)
+
+# the simulated month (bench/history_size.c), also a test tool
+$(TB)/history_size: bench/history_size.c $(VIEWER_LIB) $(VIEWER_HDR) perfmon_shm.h | stb-check
+	@mkdir -p $(@D)
+	$(CC) $(PM_CFLAGS) -I$(STB_INC) $(LDFLAGS) -o $@ $< $(VIEWER_LIB) $(VIEWER_LIBS) $(LDLIBS)
 
 # a process of N busy series, for bench/record_cost.sh
 bench/bin/many_series: bench/many_series.c $(HEADERS)
