@@ -278,18 +278,12 @@ static char *human(const pmv_series *s, int stat, double v, char *buf, size_t le
     return pmv_fmt_count(v, buf, len);
 }
 
-static void json_fixed(FILE *f, double v)
-{
-    char buf[64];
-    fputs(isfinite(v) ? pmv_fmt_fixed(v, buf, sizeof buf) : "null", f);
-}
-
 static void json_figures(FILE *f, const double *v)
 {
     fputc('{', f);
     for (int k = 0; k < PMV_CMP_N; k++) {
         fprintf(f, "%s\"%s\": ", k ? ", " : "", pmv_cmp_stat_names[k]);
-        json_fixed(f, v[k]);
+        pmv_json_fixed(f, v[k]);
     }
     fputc('}', f);
 }
@@ -357,7 +351,7 @@ int pmv_cmd_compare(int argc, char **argv)
         fputs(", \"b\": ", f);
         pmv_json_str(f, B.what);
         fprintf(f, ", \"test\": \"two-sided Mann-Whitney U of per-interval figures\", \"alpha\": ");
-        json_fixed(f, alpha);
+        pmv_json_fixed(f, alpha);
         fputs(", \"series\": [", f);
     } else if (format == 0) {
         char a[400], b[400];
@@ -394,7 +388,7 @@ int pmv_cmd_compare(int argc, char **argv)
             json_figures(f, r.change_pct);
             fprintf(f, ", \"direction\": \"%s\", \"significant\": %s, \"tested\": %s, \"p_value\": ", r.direction,
                     r.significant ? "true" : "false", r.tested ? "true" : "false");
-            json_fixed(f, r.p);
+            pmv_json_fixed(f, r.p);
             fprintf(f, ", \"intervals\": [%d, %d], \"fails\": ", r.na, r.nb);
             if (why) pmv_json_str(f, why);
             else fputs("null", f);

@@ -62,25 +62,19 @@ static const char after[] =
 
 /* ---- JSON and CSV: the series through out/series_out.h */
 
-static void json_fixed(FILE *f, double v)
-{
-    char buf[64];
-    fputs(isfinite(v) ? pmv_fmt_fixed(v, buf, sizeof buf) : "null", f);
-}
-
 static void json_u64(FILE *f, uint64_t v) { fprintf(f, "%llu", (unsigned long long)v); }
 
 static void write_json(FILE *f, const pmv_snapshot *snap, uint32_t pid, double now)
 {
     fprintf(f, "{\"pid\": %u, \"time\": ", (unsigned)pid);
-    json_fixed(f, now);
+    pmv_json_fixed(f, now);
     fputs(", \"process\": ", f);
     pmv_json_str(f, snap->process);
     fputs(", \"cmdline\": ", f);
     pmv_json_str(f, snap->cmdline);
     fprintf(f, ", \"alive\": %s, \"state\": \"%s\", \"uptime_s\": ",
             snap->alive ? "true" : "false", pmv_snapshot_status(snap));
-    json_fixed(f, (double)pmv_snapshot_uptime_ns(snap) / 1e9);
+    pmv_json_fixed(f, (double)pmv_snapshot_uptime_ns(snap) / 1e9);
     fputs(", \"start_realtime_ns\": ", f); json_u64(f, snap->start_realtime_ns);
     fputs(", \"end_realtime_ns\": ", f); json_u64(f, snap->end_realtime_ns);
     fputs(", \"dropped\": ", f); json_u64(f, snap->dropped);
@@ -149,7 +143,7 @@ static void write_past_json(FILE *f, const export_job *j)
     fprintf(f, ", \"from\": \"%s\", \"to\": \"%s\", \"from_ns\": %llu, \"to_ns\": %llu, \"window_s\": ",
             pmv_fmt_when(w->from_ns, a, sizeof a), pmv_fmt_when(w->to_ns, b, sizeof b),
             (unsigned long long)w->from_ns, (unsigned long long)w->to_ns);
-    json_fixed(f, seconds);
+    pmv_json_fixed(f, seconds);
     fprintf(f, ", \"runs\": %td, \"pid\": %u, \"process\": ", arrlen(j->hist->runs), (unsigned)j->hist->pid);
     pmv_json_str(f, j->hist->process);
     fputs(", \"series\": [", f);

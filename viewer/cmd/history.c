@@ -16,6 +16,7 @@
 #include "model/window.h"
 #include "out/csv.h"
 #include "out/json_write.h"
+#include "out/series_out.h"
 
 static const char about[] =
     "Prints, for every series SELECTOR picks (README.md, \"Selecting series\"),\n"
@@ -66,12 +67,6 @@ static double figure(const pmv_series *s, const pmv_win *w, int stat, double ste
     case 13: return w && timed ? w->p99 : NAN;
     default: return w && s->kind == PM_SHM_KIND_GAUGE ? (double)w->gauge : NAN;
     }
-}
-
-static void json_fixed(FILE *f, double v)
-{
-    char buf[64];
-    fputs(isfinite(v) ? pmv_fmt_fixed(v, buf, sizeof buf) : "null", f);
 }
 
 int pmv_cmd_history(int argc, char **argv)
@@ -132,7 +127,7 @@ int pmv_cmd_history(int argc, char **argv)
         pmv_json_str(stdout, past.db);
         fprintf(stdout, ", \"from\": \"%s\", \"to\": \"%s\", \"step_s\": ", pmv_fmt_when(window.from_ns, a, sizeof a),
                 pmv_fmt_when(window.to_ns, b, sizeof b));
-        json_fixed(stdout, step_s);
+        pmv_json_fixed(stdout, step_s);
         fputs(", \"stats\": [", stdout);
         for (ptrdiff_t k = 0; k < arrlen(which); k++) fprintf(stdout, "%s\"%s\"", k ? ", " : "", stat_names[which[k]]);
         fputs("], \"series\": [", stdout);
@@ -151,19 +146,9 @@ int pmv_cmd_history(int argc, char **argv)
             if (pmv_sel_term_match(&pick.terms[t], s->name, s->base, s->labels)) selected = hits[t] = 1;
         if (!selected) { i = end; continue; }
         if (json) {
-            fputs(nseries ? ",\n  {\"name\": " : "\n  {\"name\": ", stdout);
-            pmv_json_str(stdout, s->base);
-            fputs(", \"full_name\": ", stdout);
-            pmv_json_str(stdout, s->name);
-            fputs(", \"labels\": {", stdout);
-            for (ptrdiff_t l = 0; l < arrlen(s->labels); l++) {
-                if (l) fputs(", ", stdout);
-                pmv_json_str(stdout, s->labels[l].key);
-                fputs(": ", stdout);
-                pmv_json_str(stdout, s->labels[l].value);
-            }
-            fprintf(stdout, "}, \"kind\": \"%s\", \"unit\": \"%s\", \"points\": [", pmv_kind_str(s->kind),
-                    pmv_unit_str(pmv_series_unit(s)));
+            fputs(nseries ? ",\n  " : "\n  ", stdout);
+            pmv_series_json_ident(stdout, s);
+            fputs(", \"points\": [", stdout);
         }
         nseries++;
         ptrdiff_t r = i;
@@ -181,7 +166,7 @@ int pmv_cmd_history(int argc, char **argv)
                 fprintf(stdout, "%s[%s", k ? ", " : "", t);
                 for (ptrdiff_t q = 0; q < arrlen(which); q++) {
                     fputs(", ", stdout);
-                    json_fixed(stdout, figure(s, wp, which[q], step_s));
+                    pmv_json_fixed(stdout, figure(s, wp, which[q], step_s));
                 }
                 fputc(']', stdout);
             } else {

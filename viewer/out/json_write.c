@@ -3,6 +3,7 @@
 
 #include <math.h>
 
+#include "base/units.h"
 #include "base/utf8.h"
 #include "out/escape.h"
 
@@ -37,4 +38,10 @@ void pmv_json_num(FILE *f, double v, int digits)
     if (!isfinite(v)) fputs("null", f);
     else if (v == floor(v) && fabs(v) < 9e15) fprintf(f, "%.0f", v);
     else fprintf(f, "%.*g", digits, v);
+}
+
+void pmv_json_fixed(FILE *f, double v)
+{
+    char buf[64];
+    fputs(isfinite(v) ? pmv_fmt_fixed(v, buf, sizeof buf) : "null", f);
 }

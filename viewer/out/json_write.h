@@ -19,4 +19,8 @@ void pmv_json_str_bytes(FILE *f, const char *s);
    `digits` significant digits (%.*g), non-finite values as null. */
 void pmv_json_num(FILE *f, double v, int digits);
 
+/* A figure of the one series schema (out/series_out.h): pmv_fmt_fixed's
+   digits, null for NAN. */
+void pmv_json_fixed(FILE *f, double v);
+
 #endif

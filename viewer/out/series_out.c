@@ -15,12 +15,6 @@ static int timed(const pmv_series *s)
     return s->kind == PM_SHM_KIND_TIMER || s->kind == PM_SHM_KIND_DISTRIBUTION;
 }
 
-static void json_fixed(FILE *f, double v)
-{
-    char buf[64];
-    fputs(isfinite(v) ? pmv_fmt_fixed(v, buf, sizeof buf) : "null", f);
-}
-
 static void json_key(FILE *f, const char *key) { fprintf(f, ", \"%s\": ", key); }
 
 /* The period's figures of a timer or distribution, in column order. */
@@ -47,9 +41,8 @@ static void json_buckets(FILE *f, const pmv_win *w)
     fputc(']', f);
 }
 
-void pmv_series_json(FILE *f, const pmv_win *w, int flags)
+void pmv_series_json_ident(FILE *f, const pmv_series *s)
 {
-    const pmv_series *s = w->s;
     fputs("{\"name\": ", f);
     pmv_json_str(f, s->base);
     fputs(", \"full_name\": ", f);
@@ -63,23 +56,29 @@ void pmv_series_json(FILE *f, const pmv_win *w, int flags)
     }
     fprintf(f, "}, \"kind\": \"%s\", \"unit\": \"%s\"", pmv_kind_str(s->kind),
             pmv_unit_str(pmv_series_unit(s)));
+}
+
+void pmv_series_json(FILE *f, const pmv_win *w, int flags)
+{
+    const pmv_series *s = w->s;
+    pmv_series_json_ident(f, s);
     if (s->kind == PM_SHM_KIND_GAUGE) {
         fprintf(f, ", \"value\": %lld", (long long)s->gauge);
     } else if (s->kind == PM_SHM_KIND_COUNTER) {
         fprintf(f, ", \"value\": %llu", (unsigned long long)s->count);
     } else {
-#define JSON_FIELD(key, v) json_key(f, key); json_fixed(f, v);
+#define JSON_FIELD(key, v) json_key(f, key); pmv_json_fixed(f, v);
         TIMED_FIELDS(JSON_FIELD)
 #undef JSON_FIELD
         if (flags & PMV_OUT_BUCKETS) json_buckets(f, w);
     }
     if (flags & PMV_OUT_WINDOW) {
-        json_key(f, "window_s"); json_fixed(f, w->seconds);
-        if (s->kind == PM_SHM_KIND_COUNTER) { json_key(f, "count"); json_fixed(f, (double)w->count); }
-        json_key(f, "rate"); json_fixed(f, s->kind == PM_SHM_KIND_GAUGE ? NAN : w->rate);
-        json_key(f, "error_pct"); json_fixed(f, s->kind == PM_SHM_KIND_TIMER ? w->err_pct : NAN);
-        json_key(f, "slow_pct"); json_fixed(f, s->kind == PM_SHM_KIND_TIMER ? slow_pct(w) : NAN);
-        json_key(f, "total"); json_fixed(f, s->kind == PM_SHM_KIND_GAUGE ? NAN : (double)s->count);
+        json_key(f, "window_s"); pmv_json_fixed(f, w->seconds);
+        if (s->kind == PM_SHM_KIND_COUNTER) { json_key(f, "count"); pmv_json_fixed(f, (double)w->count); }
+        json_key(f, "rate"); pmv_json_fixed(f, s->kind == PM_SHM_KIND_GAUGE ? NAN : w->rate);
+        json_key(f, "error_pct"); pmv_json_fixed(f, s->kind == PM_SHM_KIND_TIMER ? w->err_pct : NAN);
+        json_key(f, "slow_pct"); pmv_json_fixed(f, s->kind == PM_SHM_KIND_TIMER ? slow_pct(w) : NAN);
+        json_key(f, "total"); pmv_json_fixed(f, s->kind == PM_SHM_KIND_GAUGE ? NAN : (double)s->count);
         fprintf(f, ", \"reset\": %s", w->reset ? "true" : "false");
     }
     fputc('}', f);

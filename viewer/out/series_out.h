@@ -41,6 +41,11 @@ enum { PMV_OUT_WINDOW = 1, PMV_OUT_BUCKETS = 2 };
    since-start ones, pmv_win_series() for a window's. */
 void pmv_series_json(FILE *f, const pmv_win *w, int flags);
 
+/* The start of that object: {"name": .., "full_name": .., "labels": {..},
+   "kind": .., "unit": .. (no closing brace): for outputs that add their
+   own figures to the same identity (history, compare). */
+void pmv_series_json_ident(FILE *f, const pmv_series *s);
+
 /* The CSV header of a series' columns, and one row's fields (no leading
    or trailing separator, no newline): the caller adds its own columns. */
 void pmv_series_csv_header(FILE *f, int flags);
