@@ -237,24 +237,14 @@ int pmv_cmd_export(int argc, char **argv)
     pmv_snapshot snap;
     pmv_history hist;
     pmv_history_filter window;
-    memset(&hist, 0, sizeof hist);
-    export_job job = { .csv = csv, .pid = pid, .now = realtime_s() };
-    if (from_db) {
-        rc = pmv_past_read(&cmd, &past, 0, &window, &hist);
-        if (rc == PMV_EXIT_OK) {
-            pmv_past_snapshot(&hist, &snap);
-            job.window = &window;
-            job.hist = &hist;
-            job.db = past.db;
-            pid = hist.pid;
-        }
-    } else {
-        char err[512];
-        if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
-            pmv_error("pid %u: %s", (unsigned)pid, err);
-            rc = PMV_EXIT_USAGE;
-        }
+    export_job job = { .csv = csv, .now = realtime_s() };
+    rc = pmv_past_or_live(&cmd, &past, &pid, &snap, &window, &hist);
+    if (rc == PMV_EXIT_OK && from_db) {
+        job.window = &window;
+        job.hist = &hist;
+        job.db = past.db;
     }
+    job.pid = pid;
     if (rc != PMV_EXIT_OK) {
         pmv_selector_free(&pick);
         pmv_args_free(&args);

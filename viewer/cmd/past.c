@@ -72,3 +72,20 @@ void pmv_past_snapshot(pmv_history *h, pmv_snapshot *snap)
         memset(&h->rows[i].s, 0, sizeof h->rows[i].s);
     }
 }
+
+int pmv_past_or_live(const pmv_command *cmd, const pmv_past *p, uint32_t *pid, pmv_snapshot *snap,
+                     pmv_history_filter *f, pmv_history *h)
+{
+    memset(h, 0, sizeof *h);
+    if (pmv_past_wanted(p)) {
+        int rc = pmv_past_read(cmd, p, 0, f, h);
+        if (rc != PMV_EXIT_OK) return rc;
+        pmv_past_snapshot(h, snap);
+        *pid = h->pid;
+        return PMV_EXIT_OK;
+    }
+    char err[512];
+    if (pmv_snapshot_pid(*pid, snap, err, sizeof err) == PMV_OK) return PMV_EXIT_OK;
+    pmv_error("pid %u: %s", (unsigned)*pid, err);
+    return PMV_EXIT_USAGE;
+}

@@ -45,4 +45,11 @@ int pmv_past_read(const pmv_command *cmd, const pmv_past *p, uint64_t step_ns, p
    series own what the rows did (h keeps only empty shells). */
 void pmv_past_snapshot(pmv_history *h, pmv_snapshot *snap);
 
+/* What stats and export read: with history options the window (h and f
+   filled, *pid the newest run's), else the live segment of *pid. The
+   snapshot's series then hold the figures. PMV_EXIT_OK, or
+   PMV_EXIT_USAGE after one line on stderr. */
+int pmv_past_or_live(const pmv_command *cmd, const pmv_past *p, uint32_t *pid, pmv_snapshot *snap,
+                     pmv_history_filter *f, pmv_history *h);
+
 #endif

@@ -183,20 +183,7 @@ int pmv_cmd_stats(int argc, char **argv)
     pmv_snapshot snap;
     pmv_history hist;
     pmv_history_filter window;
-    memset(&hist, 0, sizeof hist);
-    if (from_db) {
-        rc = pmv_past_read(&cmd, &past, 0, &window, &hist);
-        if (rc == PMV_EXIT_OK) {
-            pmv_past_snapshot(&hist, &snap);
-            pid = hist.pid;
-        }
-    } else {
-        char err[512];
-        if (pmv_snapshot_pid(pid, &snap, err, sizeof err) != PMV_OK) {
-            pmv_error("pid %u: %s", (unsigned)pid, err);
-            rc = PMV_EXIT_USAGE;
-        }
-    }
+    rc = pmv_past_or_live(&cmd, &past, &pid, &snap, &window, &hist);
     if (rc != PMV_EXIT_OK) {
         pmv_selector_free(&pick);
         arrfree(names);
