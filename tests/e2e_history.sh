@@ -93,6 +93,11 @@ timeout 30 "$VIEW" stats --db "$DB" --pid "$P" --since 1h job.count job.latency 
 rc=$?
 t_check stats_since_whole_run "rc=$rc $(cat "$T/all.txt" "$T/all.err")" \
     '[ $rc = 0 ] && grep -q "^job.count  *counter  *9.00k " "$T/all.txt" && grep -q "^job.latency  *timer  *9.00k  *300 (3.3%)" "$T/all.txt" && head -n 1 "$T/all.txt" | grep -q "phases (pid $P, 1 run)"'
+# top's table reads the same window
+COLUMNS=200 timeout 30 "$VIEW" top --db "$DB" --pid "$P" --since 1h job.latency > "$T/top.txt" 2> "$T/top.err"
+rc=$?
+t_check top_db_table "rc=$rc $(cat "$T/top.txt" "$T/top.err")" \
+    '[ $rc = 0 ] && grep -q "^phases pid $P  1 run .* figures of the window" "$T/top.txt" && grep -q "^job.latency  *[0-9.]*  *9.00k  *3.3%" "$T/top.txt"'
 # history: per-second steps add up to the run, the slow phase's p95 shows
 # (a step may hold part of a phase: its p95 is between the phases')
 timeout 30 "$VIEW" history job.latency --db "$DB" --pid "$P" --since 1h --step 1s --stat count --stat p95 > "$T/h.csv" 2> "$T/h.err"

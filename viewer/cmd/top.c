@@ -10,6 +10,8 @@
 
 #include "cmd/cli.h"
 #include "cmd/options.h"
+#include "cmd/past.h"
+#include "base/when.h"
 #include "cmd/select.h"
 #include "out/diag.h"
 #include "model/derived.h"
@@ -53,7 +55,11 @@ static const char about[] =
     "When the target exits the view stays, marked exited, with the final\n"
     "values; if its segment is removed while it runs, the view ends with a\n"
     "message (exit status 2). With --once, NAMEs that select nothing are an\n"
-    "input error (exit status 2), as in `stats`.\n";
+    "input error (exit status 2), as in `stats`.\n"
+    "\n"
+    "With --db (and --since, --from, --to, --pid, --name, --run) the table is\n"
+    "printed once for a window of the history `record` keeps: RATE over the\n"
+    "window, COUNT and the rest what happened in it (README \"History\").\n";
 
 #define HIST_N 60
 #define SPARK_W 16
@@ -76,6 +82,8 @@ typedef struct top {
     int total_mode, paused, sort, help, editing, scroll;
     char filter[128];
     pmv_screen scr;
+    const pmv_history_filter *past;   /* set: a window of the history, printed once */
+    const pmv_history *past_runs;
 } top;
 
 /* ---- formatting */
@@ -221,10 +229,29 @@ static void put_writer_notes(pmv_screen *S, const pmv_snapshot *cur)
     pmv_scr_eol(S);
 }
 
+/* The header of a window of the history: which runs, which window. */
+static void put_past_header(top *T)
+{
+    pmv_screen *S = &T->scr;
+    char pname[PM_SHM_PROCESS_MAX], a[32], b[32], len[32];
+    pmv_scr_sgr(S, "1");
+    pmv_scr_put(S, safe_name(T->past_runs->process[0] ? T->past_runs->process : "?", pname, sizeof pname));
+    pmv_scr_sgr(S, "0");
+    pmv_scr_printf(S, " pid %u  %td run%s  %s .. %s (%s)  %td series  figures of the window", (unsigned)T->past_runs->pid,
+                   arrlen(T->past_runs->runs), arrlen(T->past_runs->runs) == 1 ? "" : "s", pmv_fmt_when(T->past->from_ns, a, sizeof a),
+                   pmv_fmt_when(T->past->to_ns, b, sizeof b),
+                   pmv_fmt_age(T->past->to_ns - T->past->from_ns, len, sizeof len), arrlen(T->L.cur.series));
+    pmv_scr_eol(S);
+}
+
 static void put_header(top *T, const pmv_win *wins)
 {
     pmv_screen *S = &T->scr;
     const pmv_snapshot *cur = &T->L.cur;
+    if (T->past) {
+        put_past_header(T);
+        return;
+    }
     char pname[PM_SHM_PROCESS_MAX], up[32], a[48], b[48], c[48], d[48];
     pmv_scr_sgr(S, "1");
     pmv_scr_put(S, safe_name(cur->process[0] ? cur->process : "?", pname, sizeof pname));
@@ -563,6 +590,35 @@ static int once_unmatched(const top *T, uint32_t pid)
     return status;
 }
 
+/* top --db: the table of a window of the history, printed once. */
+static int top_past(top *T, const pmv_command *cmd, const pmv_past *past)
+{
+    pmv_history hist;
+    pmv_history_filter window;
+    T->L.seg.fd = -1;
+    int status = pmv_past_or_live(cmd, past, &T->L.pid, &T->L.cur, &window, &hist);
+    if (status == PMV_EXIT_OK) {
+        T->past = &window;
+        T->past_runs = &hist;
+        T->L.ended = 1;
+        T->tty = 0;
+        const char *cw = getenv("COLUMNS");
+        if (cw && atoi(cw) > 20) T->cols = atoi(cw);
+        status = once_unmatched(T, T->L.pid);
+        if (status == PMV_EXIT_OK) {
+            double seconds = (double)(window.to_ns - window.from_ns) / 1e9;
+            pmv_windows_free(&T->tot);
+            arrsetlen(T->tot, arrlen(T->L.cur.series));
+            for (ptrdiff_t i = 0; i < arrlen(T->L.cur.series); i++) pmv_win_total(&T->L.cur.series[i], seconds, &T->tot[i]);
+            render(T);
+            fflush(stdout);
+        }
+    }
+    pmv_history_free(&hist);
+    top_free(T);
+    return status;
+}
+
 int pmv_cmd_top(int argc, char **argv)
 {
     top T;
@@ -570,23 +626,29 @@ int pmv_cmd_top(int argc, char **argv)
     T.interval = 1.0;
     T.sort = SORT_RATE;
     int once = 0, no_color = 0;
+    pmv_past past;
+    pmv_past_init(&past);
     const pmv_option opts[] = {
         { PMV_OPT('i', "interval", PMV_OPT_DURATION, &T.interval, "S", "seconds between samples (default 1; fractions ok)"),
           .min = 0.05, .max = 86400, .example = "0.25, 2s, 1m" },
         { PMV_OPT(0, "once", PMV_OPT_FLAG, &once, NULL,
           "print one plain snapshot (since-start figures) and exit;\nalso what happens when stdout is not a terminal") },
         { PMV_OPT(0, "no-color", PMV_OPT_FLAG, &no_color, NULL, "no colour (also when NO_COLOR is set)") },
+        PMV_PAST_OPTIONS(&past),
         { 0 }
     };
     const pmv_command cmd = { "top", "PID [SELECTOR...] [OPTIONS]", opts, about, NULL,
-                              "       perfmon-view PID [SELECTOR...] [OPTIONS]   (the same: a bare PID)\n", 1 };
+                              "       perfmon-view PID [SELECTOR...] [OPTIONS]   (the same: a bare PID)\n"
+                              "       perfmon-view top --db FILE [--since AGE | --from T [--to T]] [SELECTOR...]\n", 1 };
     pmv_args args;
     int status;
     if (!pmv_parse_options(&cmd, argc, argv, &args, &status)) return status;
-    uint32_t pid;
-    if (args.n == 0) status = pmv_command_error(&cmd, "missing PID");
+    uint32_t pid = 0;
+    int from_db = pmv_past_wanted(&past);
+    if (from_db) status = PMV_EXIT_OK;
+    else if (args.n == 0) status = pmv_command_error(&cmd, "missing PID");
     else status = pmv_command_pid(&cmd, args.pos[0], &pid);
-    for (int i = 1; i < args.n; i++) arrput(T.names, args.pos[i]);
+    for (int i = from_db ? 0 : 1; i < args.n; i++) arrput(T.names, args.pos[i]);
     pmv_args_free(&args);
     if (status != PMV_EXIT_OK) {
         arrfree(T.names);
@@ -597,6 +659,7 @@ int pmv_cmd_top(int argc, char **argv)
         arrfree(T.names);
         return PMV_EXIT_USAGE;
     }
+    if (from_db) return top_past(&T, &cmd, &past);
     char err[512];
     int rc = pmv_live_open(&T.L, pid, err, sizeof err);
     if (rc != PMV_OK) {
