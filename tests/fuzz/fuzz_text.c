@@ -4,6 +4,8 @@
      1  pmv_rules_parse     (gate rules), then every rule's helpers
      2  pmv_baseline_read   (a baseline or export file), then lookups
      3  pmv_labels_parse    (series names from segments)
+     4  the command line's texts: a selector (matched against a few names),
+        a point in time, a retention spec, a compare rule
    Build and run: `make fuzz` (tests/fuzz/run.sh). */
 #include <fcntl.h>
 #include <math.h>
@@ -19,6 +21,10 @@
 #include "viewer/read/json.h"
 #include "viewer/read/labels.h"
 #include "viewer/analyze/rules.h"
+#include "viewer/analyze/compare.h"
+#include "viewer/base/when.h"
+#include "viewer/model/selector.h"
+#include "viewer/store/retention.h"
 
 static char path[64];
 
@@ -44,7 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *text = (const char *)data + 1;
     size_t len = size - 1;
     char err[512];
-    switch (data[0] % 4) {
+    switch (data[0] % 5) {
     case 0: {
         pmv_json *j = pmv_json_parse(text, len, err, sizeof err);
         if (j) {
@@ -90,6 +96,36 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             }
             pmv_baseline_free(&bl);
         }
+        break;
+    }
+    case 4: {
+        char *t = malloc(len + 1);
+        if (!t) abort();
+        memcpy(t, text, len);
+        t[len] = '\0';
+        const char *texts[] = { t };
+        pmv_selector sel;
+        if (pmv_selector_compile(&sel, texts, 1, err, sizeof err) == 0) {
+            static const char *const names[] = { "req", "req{route=\"/a\"}", "a.b{k=\"x\\\"y\",z=\"1\"}" };
+            for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+                char *base = NULL, *raw = NULL;
+                pmv_label *labels = NULL;
+                pmv_labels_parse(names[i], &base, &labels, &raw);
+                for (ptrdiff_t k = 0; k < arrlen(sel.terms); k++)
+                    (void)pmv_sel_term_match(&sel.terms[k], names[i], base, labels);
+                free(base);
+                free(raw);
+                pmv_labels_free(labels);
+            }
+            pmv_selector_free(&sel);
+        }
+        uint64_t when;
+        (void)pmv_parse_when(t, 1800000000000000000ull, &when);
+        pmv_retention ret;
+        (void)pmv_retention_parse(t, &ret, err, sizeof err);
+        pmv_cmp_rule rule;
+        (void)pmv_cmp_rule_parse(t, &rule, err, sizeof err);
+        free(t);
         break;
     }
     default: {
