@@ -7,6 +7,10 @@
 # on a hole of a shared mapping would allocate the page for good), and CPU
 # time and peak memory stay small; the real series are read exactly.
 . "$(dirname "$0")/lib.sh"
+# CPU bounds: the old reader took 3 s where this one takes 0.04 s; a
+# sanitizer build runs 5-20 times slower, and the bound with it
+slow=1
+[ -n "${PM_SANITIZER:-}" ] && slow=10
 
 if [ "$(id -u)" != 0 ]; then
     t_skip private_tmpfs "not root: cannot mount a private tmpfs"
@@ -65,7 +69,7 @@ for c in series cells; do
         '[ "$(value $c requests.total)" = 1000 ] && [ "$(jq ".series | length" "$O/$c.json")" = 9 ]'
     # bounds a loaded 2-core machine meets; the old reader took ~256 MiB here
     t_check "${c}_bounded" "stats: $(cpu $c) s CPU, $(rss $c) KiB max RSS" \
-        '[ -n "$(rss $c)" ] && awk "BEGIN { exit !($(cpu $c) < 2 && $(rss $c) < 102400) }"'
+        '[ -n "$(rss $c)" ] && awk "BEGIN { exit !($(cpu $c) < 2 * $slow && $(rss $c) < 102400) }"'
 done
 # 512 timers x 4097 slots whose cells share one histogram: the reader must
 # not copy it two million times (the old reader: ~3 s of CPU)
@@ -75,5 +79,5 @@ d=$(jq -r .damaged_series "$O/$c.json" 2>/dev/null)
 t_check wide_shared_histogram_is_damage "export rc $(cat "$O/$c.export.rc"), damaged_series $d, requests.total $(value $c requests.total)" \
     '[ "$(cat "$O/$c.export.rc")" = 0 ] && [ "$d" = 512 ] && [ "$(value $c requests.total)" = 1000 ]'
 t_check wide_bounded_cpu "stats rc $(cat "$O/$c.stats.rc"): $(cpu $c) s CPU" \
-    '[ "$(cat "$O/$c.stats.rc")" = 0 ] && awk "BEGIN { exit !($(cpu $c) < 1) }"'
+    '[ "$(cat "$O/$c.stats.rc")" = 0 ] && awk "BEGIN { exit !($(cpu $c) < $slow) }"'
 t_done
