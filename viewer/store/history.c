@@ -84,6 +84,18 @@ static void merge_into(pmv_history_row *a, pmv_history_row *b)
     pmv_series_free(y);
 }
 
+/* ?1..?6 of both queries below: the tier, the window part, the runs. */
+static void bind_filter(sqlite3_stmt *st, const pmv_history_filter *f, int64_t step, uint64_t lo, uint64_t hi)
+{
+    sqlite3_bind_int64(st, 1, step);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)hi);
+    sqlite3_bind_int64(st, 4, f->pid);
+    if (f->process) sqlite3_bind_text(st, 5, f->process, -1, SQLITE_STATIC);
+    else sqlite3_bind_null(st, 5);
+    sqlite3_bind_int64(st, 6, f->run);
+}
+
 /* The rows of one tier with start in [lo, hi), grouped by series name
    (and bucket), appended to h->rows. */
 static int read_tier(sqlite3 *db, const pmv_history_filter *f, int64_t step, uint64_t lo, uint64_t hi,
@@ -102,13 +114,7 @@ static int read_tier(sqlite3 *db, const pmv_history_filter *f, int64_t step, uin
         return -1;
     }
     uint64_t width = f->step_ns ? f->step_ns : (f->to_ns - f->from_ns) + 1;
-    sqlite3_bind_int64(st, 1, step);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)hi);
-    sqlite3_bind_int64(st, 4, f->pid);
-    if (f->process) sqlite3_bind_text(st, 5, f->process, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(st, 5);
-    sqlite3_bind_int64(st, 6, f->run);
+    bind_filter(st, f, step, lo, hi);
     sqlite3_bind_int64(st, 7, (sqlite3_int64)f->from_ns);
     sqlite3_bind_int64(st, 8, (sqlite3_int64)width);
     int rc;
@@ -153,13 +159,7 @@ static int read_tier(sqlite3 *db, const pmv_history_filter *f, int64_t step, uin
         snprintf(err, errlen, "reading the history: %s", sqlite3_errmsg(db));
         return -1;
     }
-    sqlite3_bind_int64(st, 1, step);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)lo);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)hi);
-    sqlite3_bind_int64(st, 4, f->pid);
-    if (f->process) sqlite3_bind_text(st, 5, f->process, -1, SQLITE_STATIC);
-    else sqlite3_bind_null(st, 5);
-    sqlite3_bind_int64(st, 6, f->run);
+    bind_filter(st, f, step, lo, hi);
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) add_run(h, sqlite3_column_int64(st, 0));
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
