@@ -105,6 +105,7 @@
        pm_set_slow_threshold_ms(name, ms), pm_set_unit(name, unit)
      Life cycle and errors:
        pm_init(&cfg), pm_shutdown(), pm_segment_path(), pm_result_str(r)
+       pm_reset(), pm_reset_series(name)   figures since now, for every reader
      Benchmarks:
        pm_benchmark(name, fn, arg, iterations, &result)
      Versions: PM_VERSION_MAJOR/MINOR/PATCH, PM_VERSION_STRING, PM_VERSION and
@@ -344,6 +345,25 @@ PM_API void   pm_set_slow_threshold_ms(const char *name, double ms);
    unit, or gives a distribution registered without a unit this one (once;
    another unit later is a counted drop). Thread safety: safe. */
 PM_API void   pm_set_unit(const char *name, pm_unit unit);
+
+/* pm_reset / pm_reset_series: from now on every reader shows the figures of
+   all series (or of the series with this exact name, labels included)
+   since the reset: count, sum, errors, slow and percentiles. Gauges are
+   levels and keep their value. Records made while a reset runs count on
+   one side of it or the other, never on neither: the cells are not
+   touched (readers subtract what the reset noted in the segment), so the
+   record path takes no lock. Min and max since a reset are the edges of
+   the since-reset histogram's outer buckets, kept inside the all-time min
+   and max: exact below 128, else within 1/64. `record` and readers that
+   compare snapshots see a reset, and still get exact figures across it.
+   A reset of a timer or distribution needs a histogram's worth of the
+   arena (22 KiB) the first time. Costs a read of the series' cells on
+   every thread slot: not for a hot path. Returns PM_OK, PM_ERR_DISABLED,
+   PM_ERR_INVALID (no series of that name; NULL) or PM_ERR_NO_SPACE (the
+   arena had no room: nothing was reset; for pm_reset, some series were
+   not). Thread safety: safe, not async-signal-safe. */
+PM_API pm_result pm_reset(void);
+PM_API pm_result pm_reset_series(const char *name);
 
 /* The segment's path (e.g. "/dev/shm/perfmon.1234"), or "" when there is
    none. Thread safety: safe. */
@@ -723,6 +743,8 @@ static inline double pm_timer_stop(const char *n) { (void)n; return -1.0; }
 static inline void pm_set_slow_threshold_ms(const char *n, double ms) { (void)n; (void)ms; }
 static inline void pm_set_unit(const char *n, pm_unit u) { (void)n; (void)u; }
 static inline const char *pm_segment_path(void) { return ""; }
+static inline pm_result pm_reset(void) { return PM_ERR_DISABLED; }
+static inline pm_result pm_reset_series(const char *n) { (void)n; return PM_ERR_DISABLED; }
 static inline void pm_count_id(pm_id id, uint64_t n) { (void)id; (void)n; }
 static inline void pm_gauge_set_id(pm_id id, int64_t v) { (void)id; (void)v; }
 static inline void pm_gauge_add_id(pm_id id, int64_t v) { (void)id; (void)v; }
@@ -1179,10 +1201,10 @@ static void pm__publish64(uint64_t *field, uint64_t v)
 
 /* Carves a histogram from the arena for cell c and publishes it there.
    Returns the cell's histogram (PM_SHM_HIST_NONE: none to be had). */
-static uint64_t pm__hist_carve(pm_shm_cell *c)
+static uint64_t pm__arena_carve(void)
 {
     pm_shm_header *h = pm__g.hdr;
-    uint64_t hoff = PM_SHM_HIST_NONE, expect = 0;
+    uint64_t hoff = PM_SHM_HIST_NONE;
     uint64_t off = __atomic_load_n(&pm__g.arena_next, __ATOMIC_RELAXED);
     for (;;) {
         if (pm__g.arena_size < PM_SHM_HIST_BYTES || off > pm__g.arena_size - PM_SHM_HIST_BYTES) break;
@@ -1193,6 +1215,12 @@ static uint64_t pm__hist_carve(pm_shm_cell *c)
             break;
         }
     }
+    return hoff;
+}
+
+static uint64_t pm__hist_carve(pm_shm_cell *c)
+{
+    uint64_t hoff = pm__arena_carve(), expect = 0;
     if (!__atomic_compare_exchange_n(&c->hist_off, &expect, hoff, 0, __ATOMIC_RELEASE, __ATOMIC_ACQUIRE))
         hoff = pm__hist_ok(expect) ? expect : PM_SHM_HIST_NONE;
     return hoff;
@@ -1821,6 +1849,10 @@ static void pm__copy_registry(const char *old_base, uint32_t n)
         pm_shm_series *d = &pm__series[i];
         memcpy(d, &src[i], sizeof *d);
         d->gauge = 0;
+        /* the child's cells start at zero: nothing to subtract */
+        d->reset_seq = 0;
+        d->reset_realtime_ns = d->base_count = d->base_sum = d->base_errors = d->base_slow = 0;
+        d->base_hist_off = 0;
     }
     for (uint32_t i = 0; i < pm__g.L.hash_capacity; i++) {
         uint32_t v = __atomic_load_n(&old_hash[i], __ATOMIC_ACQUIRE);
@@ -2185,6 +2217,101 @@ PM_API void pm_set_unit(const char *name, pm_unit unit)
         pm__drop_id(id);
         pm__note_drop((int)(id - PM__ID_DROP_BASE), name ? name : "(NULL)");
     }
+}
+
+/* ---- resets: readers subtract what a reset noted (perfmon_shm.h RESETS) ---- */
+
+/* Adds cell c's figures (and buckets, when base is not NULL) to the
+   totals, read inside its seqlock when it settles within a few tries.
+   Taken as they are otherwise: every figure is then still one the cell
+   held at some instant before the reset ends, so no reader after it can
+   see less (only count and buckets may disagree by the records in flight). */
+static void pm__add_cell(const pm_shm_cell *c, uint64_t *tot, uint64_t *base)
+{
+    for (int tries = 0; tries < 64; tries++) {
+        uint64_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
+        uint64_t v[4] = { PM__LOAD(&c->count), PM__LOAD(&c->sum), PM__LOAD(&c->errors), PM__LOAD(&c->slow) };
+        __atomic_thread_fence(__ATOMIC_ACQUIRE);
+        if (((s1 & 1u) || __atomic_load_n(&c->seq, __ATOMIC_RELAXED) != s1) && tries < 63) continue;
+        for (int k = 0; k < 4; k++) tot[k] += v[k];
+        break;
+    }
+    uint64_t hoff = __atomic_load_n(&c->hist_off, __ATOMIC_ACQUIRE);
+    if (!base || !pm__hist_ok(hoff)) return;
+    const uint64_t *hist = (const uint64_t *)(const void *)(pm__base + hoff);
+    for (uint32_t i = 0; i < PM_SHM_HIST_BUCKETS; i++) {
+        uint64_t n = PM__LOAD(&hist[i]);
+        if (n) PM__STORE(&base[i], PM__LOAD(&base[i]) + n);
+    }
+}
+
+static pm_result pm__reset_index(uint32_t idx)
+{
+    pm_shm_series *s = &pm__series[idx];
+    if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) != PM_SHM_SERIES_READY) return PM_ERR_INVALID;
+    if (s->kind == PM_KIND_GAUGE) return PM_OK;
+    int timed = s->kind == PM_KIND_TIMER || s->kind == PM_KIND_DISTRIBUTION;
+    /* the reset block's lock: even -> odd; another resetter holds it briefly */
+    uint32_t seq = __atomic_load_n(&s->reset_seq, __ATOMIC_RELAXED);
+    for (unsigned spin = 0;; spin++) {
+        if (!(seq & 1u) && __atomic_compare_exchange_n(&s->reset_seq, &seq, seq + 1u, 0,
+                                                       __ATOMIC_ACQUIRE, __ATOMIC_RELAXED))
+            break;
+        if (spin > 100u) sched_yield();
+        seq = __atomic_load_n(&s->reset_seq, __ATOMIC_RELAXED);
+    }
+    __atomic_thread_fence(__ATOMIC_RELEASE);   /* odd before any block store */
+    uint64_t *base = NULL;
+    if (timed) {
+        uint64_t hoff = PM__LOAD(&s->base_hist_off);
+        if (hoff == 0) {
+            hoff = pm__arena_carve();
+            PM__STORE(&s->base_hist_off, hoff);
+        }
+        if (!pm__hist_ok(hoff)) {   /* no room: nothing changes, readers see the old block */
+            __atomic_store_n(&s->reset_seq, seq, __ATOMIC_RELEASE);
+            return PM_ERR_NO_SPACE;
+        }
+        base = (uint64_t *)(void *)(pm__base + hoff);
+        for (uint32_t i = 0; i < PM_SHM_HIST_BUCKETS; i++) PM__STORE(&base[i], 0);
+    }
+    uint64_t tot[4] = { 0, 0, 0, 0 };
+    uint32_t used = __atomic_load_n(&pm__g.hdr->threads_used, __ATOMIC_ACQUIRE);
+    for (uint32_t t = 0; t <= pm__g.max_threads; t++) {
+        if (t >= used && t < pm__g.max_threads) continue;   /* rows never claimed, then the shared one */
+        const pm_shm_cell *c = (const pm_shm_cell *)(const void *)(pm__base + pm__g.L.cells_off +
+            ((uint64_t)t * pm__g.max_series + idx) * PM_SHM_CELL_SIZE);
+        pm__add_cell(c, tot, base);
+    }
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    PM__STORE(&s->base_count, tot[0]);
+    PM__STORE(&s->base_sum, tot[1]);
+    PM__STORE(&s->base_errors, tot[2]);
+    PM__STORE(&s->base_slow, tot[3]);
+    PM__STORE(&s->reset_realtime_ns, (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec);
+    __atomic_store_n(&s->reset_seq, seq + 2u, __ATOMIC_RELEASE);
+    return PM_OK;
+}
+
+PM_API pm_result pm_reset_series(const char *name)
+{
+    if (pm__ensure() != PM__ON) return PM_ERR_DISABLED;
+    if (!name) return PM_ERR_INVALID;
+    pm_id id = PM__ID_DROP_BASE;
+    for (int kind = PM_KIND_COUNTER; kind <= PM_KIND_DISTRIBUTION && id >= PM__ID_DROP_BASE; kind++)
+        id = pm__find_or_add(name, (pm_kind)kind, PM_UNIT_NONE, PM__FIND);
+    return id < PM__ID_DROP_BASE ? pm__reset_index(pm__index_of(id)) : PM_ERR_INVALID;
+}
+
+PM_API pm_result pm_reset(void)
+{
+    if (pm__ensure() != PM__ON) return PM_ERR_DISABLED;
+    pm_result res = PM_OK;
+    uint32_t n = __atomic_load_n(&pm__g.hdr->series_count, __ATOMIC_ACQUIRE);
+    for (uint32_t i = 0; i < n; i++)
+        if (pm__reset_index(i) == PM_ERR_NO_SPACE) res = PM_ERR_NO_SPACE;
+    return res;
 }
 
 /* ---- resources ---- */

@@ -1,4 +1,4 @@
-/* perfmon_shm.h - perfmon shared-memory segment layout, ABI version 2 - MIT license
+/* perfmon_shm.h - perfmon shared-memory segment layout, ABI version 3 - MIT license
 
    This file is the whole contract between a process that writes metrics
    (perfmon.h) and any program that reads them (perfmon-view, or a reader
@@ -111,6 +111,31 @@
      inside the same seqlock read (copied outside it, they drift from count
      by however many records the writer made meanwhile).
 
+   RESETS
+     pm_reset() / pm_reset_series() make every reader show figures since
+     the reset, without touching the cells (each has one writer, and the
+     record path takes no lock). The resetting thread takes the series'
+     reset_seq from even to odd (compare-and-swap: resets of one series
+     are serialised, across copies of the implementation too), sums the
+     cells as a reader would and stores those sums in the reset block:
+     base_count/sum/errors/slow, and for timers and distributions the
+     summed buckets in a histogram of its own carved from the arena
+     (base_hist_off; PM_SHM_HIST_NONE when the arena had none, and then no
+     reset happens), then reset_realtime_ns, then makes reset_seq even
+     again (release). Gauges are levels, not totals: a reset leaves them.
+     A reader loads reset_seq (acquire; while it is odd, retry, bounded:
+     a writer killed mid-reset leaves it odd), copies the block, THEN reads
+     the cells, and subtracts: cells only grow, so every figure read after
+     the block is at least the block's. Since-reset figures are
+     count - base_count, sum - base_sum (modulo 2^64), errors, slow, and
+     bucket by bucket the histogram. The cells' min and max stay all-time:
+     since a reset, min and max are the edges of the lowest and highest
+     non-empty since-reset bucket, kept inside the all-time min and max
+     (exact below 128, else within the bucket width, 1/64). reset_seq / 2
+     counts resets: a reader comparing two snapshots of one segment sees a
+     reset there, and gets the exact figures between them from the raw
+     sums (cells without subtracting), which never go backwards.
+
    DROPPED RECORDS
      Anything the writer could not record is counted, never silently lost:
      `dropped` counts records lost whole (no series or thread slot could be
@@ -154,7 +179,8 @@
      `version` changes whenever any layout in this file changes. A reader
      refuses versions it does not know. Version 2 added the shared slot, the
      drop log, config_errors, the heartbeat, pid namespace, flags and two
-     drop reasons, and grew the header to 2048 bytes. */
+     drop reasons, and grew the header to 2048 bytes. Version 3 added the
+     series' reset block, growing a series record from 256 to 320 bytes. */
 #ifndef PERFMON_SHM_H
 #define PERFMON_SHM_H
 
@@ -166,14 +192,14 @@ extern "C" {
 #endif
 
 #define PM_SHM_MAGIC            "PERFMON\0"   /* 8 bytes, including the NUL */
-#define PM_SHM_VERSION          2u
+#define PM_SHM_VERSION          3u
 #define PM_SHM_BYTE_ORDER_MARK  0x01020304u
 #define PM_SHM_NAME_PREFIX      "/perfmon."   /* shm_open name: prefix + decimal pid [+ "." + n] */
 #define PM_SHM_DIR              "/dev/shm"    /* where Linux keeps those objects */
 #define PM_SHM_CHILD_NOTES      12u           /* header.children entries */
 
 #define PM_SHM_HEADER_SIZE      2048u
-#define PM_SHM_SERIES_SIZE      256u
+#define PM_SHM_SERIES_SIZE      320u
 #define PM_SHM_THREAD_SIZE      64u
 #define PM_SHM_CELL_SIZE        64u
 #define PM_SHM_NAME_MAX         184u  /* bytes for the name, NUL included */
@@ -355,7 +381,18 @@ typedef struct pm_shm_series {
     uint8_t  reserved1[32];         /*  32 */
     uint64_t gauge;                 /*  64 atomic: gauges: int64 value, two's complement */
     char     name[PM_SHM_NAME_MAX]; /*  72 NUL-terminated */
-} pm_shm_series;                    /* 256 */
+    /* the reset block (see RESETS): what the series' cells held at its last
+       reset, for readers to subtract; written only under reset_seq */
+    uint32_t reset_seq;             /* 256 atomic: odd while a reset writes the block; resets = reset_seq / 2 */
+    uint32_t reserved2;             /* 260 */
+    uint64_t reset_realtime_ns;     /* 264 CLOCK_REALTIME of the last reset, 0 never */
+    uint64_t base_count;            /* 272 sum over the cells of count at the reset */
+    uint64_t base_sum;              /* 280 ... of sum (modulo 2^64) */
+    uint64_t base_errors;           /* 288 ... of errors */
+    uint64_t base_slow;             /* 296 ... of slow */
+    uint64_t base_hist_off;         /* 304 0, PM_SHM_HIST_NONE, or the buckets at the reset (timers, distributions) */
+    uint64_t reserved3;             /* 312 */
+} pm_shm_series;                    /* 320 */
 
 typedef struct pm_shm_cell {
     uint64_t seq;                   /*  0 seqlock, odd while written */
@@ -388,6 +425,8 @@ PM_SHM_STATIC_ASSERT(sizeof(pm_shm_thread) == PM_SHM_THREAD_SIZE, "thread size")
 PM_SHM_STATIC_ASSERT(sizeof(pm_shm_series) == PM_SHM_SERIES_SIZE, "series size");
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_series, gauge) == 64, "gauge offset");
 PM_SHM_STATIC_ASSERT(offsetof(pm_shm_series, name) == 72, "name offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_series, reset_seq) == 256, "reset_seq offset");
+PM_SHM_STATIC_ASSERT(offsetof(pm_shm_series, base_hist_off) == 304, "base_hist_off offset");
 PM_SHM_STATIC_ASSERT(sizeof(pm_shm_cell) == PM_SHM_CELL_SIZE, "cell size");
 PM_SHM_STATIC_ASSERT(PM_SHM_HIST_BUCKETS == 2752, "histogram bucket count");
 

@@ -45,6 +45,7 @@ typedef struct sr_stat {
     uint64_t hist[PM_SHM_HIST_BUCKETS]; /* summed over slots */
     uint64_t hist_total;                /* sum of hist[] */
     uint32_t cells_without_hist;        /* cells with count > 0 and hist_off NONE */
+    uint32_t resets;                    /* figures above are since the last of these */
 } sr_stat;
 
 static inline uint32_t sr_load32(const uint32_t *p) { return __atomic_load_n(p, __ATOMIC_ACQUIRE); }
@@ -169,14 +170,41 @@ static inline int sr_find(const sr_seg *s, const char *name)
     return -1;
 }
 
-/* A counter's value: its cells summed over every row. */
-static inline uint64_t sr_counter(const sr_seg *s, const char *name)
+/* The series' reset block, read before its cells (RESETS): waits out a
+   reset in progress, bounded. Returns the number of resets. */
+typedef struct sr_base { uint32_t resets; uint64_t count, sum, errors, slow, hist_off; } sr_base;
+static inline void sr_reset_block(const pm_shm_series *r, sr_base *b)
+{
+    uint32_t seq = sr_load32(&r->reset_seq);
+    for (int tries = 0; (seq & 1u) && tries < 100000; tries++) seq = sr_load32(&r->reset_seq);
+    b->resets = seq / 2u;
+    b->count = sr_load64(&r->base_count);
+    b->sum = sr_load64(&r->base_sum);
+    b->errors = sr_load64(&r->base_errors);
+    b->slow = sr_load64(&r->base_slow);
+    b->hist_off = sr_load64(&r->base_hist_off);
+}
+
+/* A counter's value since its last reset: its cells summed over every row,
+   less the reset block's count. sr_counter_raw: since the start. */
+static inline uint64_t sr_counter_at(const sr_seg *s, const char *name, int raw)
 {
     int i = sr_find(s, name);
     if (i < 0 || sr_series_at(s, (uint32_t)i)->kind != PM_SHM_KIND_COUNTER) return SR_MISSING;
+    sr_base b;
+    sr_reset_block(sr_series_at(s, (uint32_t)i), &b);
     uint64_t sum = 0;
     SR_EACH_ROW(s, t) sum += sr_load64(&sr_cell(s, t, (uint32_t)i)->count);
-    return sum;
+    return raw || !b.resets ? sum : sum - b.count;
+}
+static inline uint64_t sr_counter(const sr_seg *s, const char *name) { return sr_counter_at(s, name, 0); }
+static inline uint64_t sr_counter_raw(const sr_seg *s, const char *name) { return sr_counter_at(s, name, 1); }
+static inline uint32_t sr_resets(const sr_seg *s, const char *name)
+{
+    int i = sr_find(s, name);
+    sr_base b = { 0, 0, 0, 0, 0, 0 };
+    if (i >= 0) sr_reset_block(sr_series_at(s, (uint32_t)i), &b);
+    return b.resets;
 }
 
 /* A gauge's value; *found (may be NULL) says whether the gauge exists. */
@@ -201,6 +229,9 @@ static inline void sr_timer(const sr_seg *s, const char *name, sr_stat *out)
     out->unit = r->unit;
     out->slow_ns = sr_load64(&r->slow_ns);
     out->min = UINT64_MAX;
+    sr_base base;
+    sr_reset_block(r, &base);
+    out->resets = base.resets;
     SR_EACH_ROW(s, t) {
         const pm_shm_cell *c = sr_cell(s, t, (uint32_t)i);
         pm_shm_cell v;
@@ -237,6 +268,21 @@ static inline void sr_timer(const sr_seg *s, const char *name, sr_stat *out)
         }
     }
     if (out->count == 0) out->min = 0;
+    if (!base.resets) return;
+    /* since the reset: the block's sums off; min and max stay all-time */
+    out->count -= base.count;
+    out->sum -= base.sum;
+    out->errors -= base.errors;
+    out->slow -= base.slow;
+    if (base.hist_off < s->h->arena_off || base.hist_off % 64u ||
+        base.hist_off + PM_SHM_HIST_BYTES > s->h->arena_off + s->h->arena_size)
+        return;
+    const uint64_t *b = (const uint64_t *)(const void *)(s->base + base.hist_off);
+    for (uint32_t k = 0; k < PM_SHM_HIST_BUCKETS; k++) {
+        uint64_t n = sr_load64(&b[k]);
+        out->hist[k] -= n;
+        out->hist_total -= n;
+    }
 }
 
 /* Value of rank ceil(q * total) taken as the midpoint of its bucket (exact

@@ -53,12 +53,26 @@ void pmv_win_total(const pmv_series *cur, double seconds, pmv_win *out)
     out->slow = cur->slow;
     out->gauge = cur->gauge;
     copy_bins(out, cur);
-    fill_stats(out, cur->min, cur->max, 1, 1);
+    if (cur->resets) fill_stats(out, cur->all_min, cur->all_max, 0, 0);   /* estimates since the reset */
+    else fill_stats(out, cur->min, cur->max, 1, 1);
 }
 
 void pmv_win_series(const pmv_series *prev, const pmv_series *cur, int same_segment,
                     double seconds, pmv_win *out)
 {
+    if (prev && same_segment && (prev->resets || cur->resets)) {
+        /* the program reset the series: the raw sums never go backwards,
+           so their difference is the window's, exactly */
+        pmv_series p, c;
+        pmv_series_raw(prev, &p);
+        pmv_series_raw(cur, &c);
+        pmv_win_series(&p, &c, 1, seconds, out);
+        arrfree(p.bins);
+        arrfree(c.bins);
+        out->s = cur;
+        if (prev->resets != cur->resets) out->reset = 1;
+        return;
+    }
     if (prev && (!same_segment || prev->kind != cur->kind || cur->count < prev->count ||
                  cur->sum < prev->sum || cur->errors < prev->errors || cur->slow < prev->slow)) {
         pmv_win_total(cur, seconds, out);
@@ -151,8 +165,12 @@ void pmv_windows(const pmv_snapshot *prev, const pmv_snapshot *cur, double secon
 void pmv_windows_total(const pmv_snapshot *cur, pmv_win **out)
 {
     pmv_windows_free(out);
-    double up = (double)pmv_snapshot_uptime_ns(cur) / 1e9;
+    uint64_t up_ns = pmv_snapshot_uptime_ns(cur), end_ns = cur->start_realtime_ns + up_ns;
     arrsetlen(*out, arrlen(cur->series));
-    for (ptrdiff_t i = 0; i < arrlen(cur->series); i++)
-        pmv_win_total(&cur->series[i], up, &(*out)[i]);
+    for (ptrdiff_t i = 0; i < arrlen(cur->series); i++) {
+        const pmv_series *s = &cur->series[i];
+        uint64_t ns = up_ns;   /* a reset series' figures are since its reset */
+        if (s->resets && s->reset_ns) ns = end_ns > s->reset_ns ? end_ns - s->reset_ns : 0;
+        pmv_win_total(s, (double)ns / 1e9, &(*out)[i]);
+    }
 }

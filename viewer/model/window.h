@@ -12,6 +12,11 @@
    newer snapshot's figures are then the window's (all of them accrued after
    the restart), and the series is marked `reset`.
 
+   The program's own resets (pm_reset) are not restarts: within one
+   segment the raw sums (figures plus what the reset subtracted) never go
+   back, so a window across a reset is exact; it is marked `reset` too.
+   Since-start figures of a reset series are since its reset.
+
    Max and min over a window are exact when the all-time max (min) moved in
    the window; otherwise they are estimated from the window's histogram
    (within 1%) and kept inside the all-time range. */

@@ -7,25 +7,13 @@
 
 #include <stb_ds.h>
 
-/* Both arrays sorted by bucket index: the sum, sorted. */
-static pmv_bin *merge_bins(const pmv_bin *a, const pmv_bin *b)
-{
-    pmv_bin *out = NULL;
-    ptrdiff_t i = 0, j = 0, na = arrlen(a), nb = arrlen(b);
-    while (i < na || j < nb) {
-        if (j == nb || (i < na && a[i].index < b[j].index)) arrput(out, a[i++]);
-        else if (i == na || b[j].index < a[i].index) arrput(out, b[j++]);
-        else {
-            pmv_bin x = { a[i].index, a[i].n + b[j].n };
-            arrput(out, x);
-            i++, j++;
-        }
-    }
-    return out;
-}
-
 static void add_series(pmv_series *d, pmv_series *s)
 {
+    int d_ever = d->count || d->base_count;   /* d's all-time range means something */
+    if (s->count || s->base_count) {
+        if (!d_ever || s->all_min < d->all_min) d->all_min = s->all_min;
+        if (!d_ever || s->all_max > d->all_max) d->all_max = s->all_max;
+    }
     if (s->count) {
         if (!d->count || s->min < d->min) d->min = s->min;
         if (!d->count || s->max > d->max) d->max = s->max;
@@ -37,9 +25,19 @@ static void add_series(pmv_series *d, pmv_series *s)
     d->gauge = (int64_t)((uint64_t)d->gauge + (uint64_t)s->gauge);   /* wraps like the writer's adds */
     d->hist_total += s->hist_total;
     d->torn_cells += s->torn_cells;
-    pmv_bin *bins = merge_bins(d->bins, s->bins);
+    pmv_bin *bins = pmv_bins_add(d->bins, s->bins);
     arrfree(d->bins);
     d->bins = bins;
+    /* each copy resets its own segment: the bases add up like the cells */
+    d->resets += s->resets;
+    if (s->reset_ns > d->reset_ns) d->reset_ns = s->reset_ns;
+    d->base_count += s->base_count;
+    d->base_sum += s->base_sum;
+    d->base_errors += s->base_errors;
+    d->base_slow += s->base_slow;
+    bins = pmv_bins_add(d->base_bins, s->base_bins);
+    arrfree(d->base_bins);
+    d->base_bins = bins;
 }
 
 static void append_line(char *dst, size_t cap, const char *text)

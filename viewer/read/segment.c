@@ -456,7 +456,43 @@ void pmv_series_free(pmv_series *s)
     free(s->labels_raw);
     pmv_labels_free(s->labels);
     arrfree(s->bins);
+    arrfree(s->base_bins);
     memset(s, 0, sizeof *s);
+}
+
+pmv_bin *pmv_bins_add(const pmv_bin *a, const pmv_bin *b)
+{
+    pmv_bin *out = NULL;
+    ptrdiff_t i = 0, j = 0, na = arrlen(a), nb = arrlen(b);
+    while (i < na || j < nb) {
+        if (j == nb || (i < na && a[i].index < b[j].index)) arrput(out, a[i++]);
+        else if (i == na || b[j].index < a[i].index) arrput(out, b[j++]);
+        else {
+            pmv_bin x = { a[i].index, a[i].n + b[j].n };
+            arrput(out, x);
+            i++, j++;
+        }
+    }
+    return out;
+}
+
+void pmv_series_raw(const pmv_series *s, pmv_series *out)
+{
+    *out = *s;
+    out->bins = pmv_bins_add(s->bins, s->base_bins);
+    out->base_bins = NULL;
+    out->hist_total = 0;
+    for (ptrdiff_t i = 0; i < arrlen(out->bins); i++) out->hist_total += out->bins[i].n;
+    out->count = s->count + s->base_count;
+    out->sum = s->sum + s->base_sum;
+    out->errors = s->errors + s->base_errors;
+    out->slow = s->slow + s->base_slow;
+    out->base_count = out->base_sum = out->base_errors = out->base_slow = 0;
+    if (s->resets) {
+        out->min = s->all_min;
+        out->max = s->all_max;
+    }
+    out->resets = 0;
 }
 
 /* The rows a series is summed over: slots [0, threads_used), then the
@@ -555,6 +591,24 @@ static void scan_cells(const reader *r, pmv_snapshot *snap, const uint32_t *pos,
     }
 }
 
+/* Takes what the last reset noted off a summed series: its figures and,
+   bucket by bucket, dense[lo..hi]. Never below zero (only a damaged
+   segment has a base above its cells). */
+static void since_reset(pmv_series *s, uint64_t *dense, uint32_t lo, uint32_t hi)
+{
+#define TAKE(f) s->f -= s->base_##f < s->f ? s->base_##f : s->f
+    TAKE(count);
+    TAKE(errors);
+    TAKE(slow);
+#undef TAKE
+    s->sum -= s->base_sum;   /* modulo 2^64, like the writer's */
+    for (ptrdiff_t k = 0; k < arrlen(s->base_bins); k++) {
+        uint32_t i = s->base_bins[k].index;
+        if (i < lo || i > hi) continue;
+        dense[i] -= s->base_bins[k].n < dense[i] ? s->base_bins[k].n : dense[i];
+    }
+}
+
 /* Sums a timer's or distribution's cells (rows[0..n), in row order).
    Returns 0, or -1 with why set when a cell's histogram offset is invalid
    or shared (the series is then damaged as a whole: we cannot tell which
@@ -595,6 +649,9 @@ static int sum_cells(reader *r, pmv_series *s, const uint32_t *rows, size_t n,
         if (!hist_any || hi > dense_hi) dense_hi = hi;
         hist_any = 1;
     }
+    s->all_min = s->min;
+    s->all_max = s->max;
+    if (s->resets) since_reset(s, dense, hist_any ? dense_lo : 1u, hist_any ? dense_hi : 0u);
     if (hist_any) {
         for (uint32_t i = dense_lo; i <= dense_hi; i++) {
             if (!dense[i]) continue;
@@ -602,6 +659,16 @@ static int sum_cells(reader *r, pmv_series *s, const uint32_t *rows, size_t n,
             arrput(s->bins, bin);
             s->hist_total += dense[i];
             dense[i] = 0;
+        }
+    }
+    if (s->resets && s->count) {   /* min and max since the reset: the outer buckets' edges */
+        ptrdiff_t nb = arrlen(s->bins);
+        if (nb) {
+            uint64_t lo = pm_shm_hist_lower(s->bins[0].index);
+            uint64_t hi = pm_shm_hist_lower(s->bins[nb - 1].index) + pm_shm_hist_width(s->bins[nb - 1].index) - 1u;
+            if (lo > s->min) s->min = lo;
+            if (hi < s->max) s->max = hi;
+            if (s->min > s->max) s->min = s->max;
         }
     }
     return 0;
@@ -650,8 +717,51 @@ static const unsigned char *series_record(const reader *r, uint32_t i, pm_shm_se
     return (const unsigned char *)buf;
 }
 
+/* The reset block of a series record (perfmon_shm.h RESETS), read before
+   its cells. A reset in progress takes microseconds: wait, bounded (a
+   writer killed mid-reset leaves reset_seq odd; the block is then taken
+   as it is: each figure in it was a cell's at some point, so the
+   subtraction stays within the cells). buf: PM_SHM_HIST_BUCKETS scratch.
+   Returns 0, or -1 with why set when the block points outside the arena. */
+static int copy_reset_block(reader *r, pmv_series *s, const unsigned char *rec, uint64_t rec_off,
+                            uint64_t *buf, char *why, size_t len)
+{
+    const unsigned char *seqp = rec + offsetof(pm_shm_series, reset_seq);
+    uint32_t seq = load32_acq(seqp);
+    for (int tries = 0; (seq & 1u) && tries < PMV_SEQ_RETRIES_LIVE; tries++) {
+        if (tries >= 8) sched_yield();
+        seq = load32_acq(seqp);
+    }
+    if (seq < 2u || s->kind == PM_SHM_KIND_GAUGE) return 0;
+    s->resets = seq / 2u;
+    s->reset_ns = load64(rec + offsetof(pm_shm_series, reset_realtime_ns));
+    s->base_count = load64(rec + offsetof(pm_shm_series, base_count));
+    s->base_sum = load64(rec + offsetof(pm_shm_series, base_sum));
+    s->base_errors = load64(rec + offsetof(pm_shm_series, base_errors));
+    s->base_slow = load64(rec + offsetof(pm_shm_series, base_slow));
+    if (s->kind == PM_SHM_KIND_COUNTER) return 0;
+    uint64_t off = load64(rec + offsetof(pm_shm_series, base_hist_off));
+    if (off == 0 || off == PM_SHM_HIST_NONE || !hist_off_valid(r, off)) {
+        seterr(why, len, "reset %u: base_hist_off %llu is not a histogram of the arena in use",
+               (unsigned)s->resets, (unsigned long long)off);
+        return -1;
+    }
+    if (!claim_hist(r, off, rec_off)) {   /* the record's offset is no cell's: its own owner key */
+        seterr(why, len, "reset %u: base_hist_off %llu overlaps a cell's histogram",
+               (unsigned)s->resets, (unsigned long long)off);
+        return -1;
+    }
+    load_buckets(r, off, 0, PM_SHM_HIST_BUCKETS - 1u, buf);
+    for (uint32_t b = 0; b < PM_SHM_HIST_BUCKETS; b++) {
+        if (!buf[b]) continue;
+        pmv_bin bin = { b, buf[b] };
+        arrput(s->base_bins, bin);
+    }
+    return 0;
+}
+
 /* Reads series record i into snap->series if it is valid and READY. */
-static void copy_series(const reader *r, pmv_snapshot *snap, uint32_t i, const unsigned char *rec)
+static void copy_series(reader *r, pmv_snapshot *snap, uint32_t i, const unsigned char *rec, uint64_t *buf)
 {
     uint32_t state = load32_acq(rec + offsetof(pm_shm_series, state));
     if (state == PM_SHM_SERIES_FREE || state == PM_SHM_SERIES_CLAIMED) {
@@ -662,7 +772,6 @@ static void copy_series(const reader *r, pmv_snapshot *snap, uint32_t i, const u
         note_damage(snap, i, "unknown state %u", (unsigned)state);
         return;
     }
-    (void)r;
     pm_shm_series rs;
     memcpy(&rs, rec, sizeof rs);
     const char *nul = memchr(rs.name, '\0', sizeof rs.name);
@@ -692,6 +801,12 @@ static void copy_series(const reader *r, pmv_snapshot *snap, uint32_t i, const u
     s->name = strdup(rs.name);
     if (!s->name) abort();
     pmv_labels_parse(s->name, &s->base, &s->labels, &s->labels_raw);
+    char why[160];
+    if (copy_reset_block(r, s, rec, r->h->series_off + (uint64_t)i * PM_SHM_SERIES_SIZE, buf, why, sizeof why)) {
+        note_damage(snap, i, "%s", why);
+        pmv_series_free(s);
+        arrsetlen(snap->series, arrlen(snap->series) - 1);
+    }
 }
 
 /* The working memory of one snapshot, freed whether it ends or jumps out. */
@@ -804,7 +919,7 @@ static int copy_segment(reader *r, pmv_snapshot *snap, scratch *w)
             continue;
         }
         ptrdiff_t before = arrlen(snap->series);
-        copy_series(r, snap, i, rec);
+        copy_series(r, snap, i, rec, w->dense + PM_SHM_HIST_BUCKETS);
         if (arrlen(snap->series) > before) w->pos[i] = (uint32_t)arrlen(snap->series);
         i++;
     }
@@ -817,6 +932,12 @@ static int copy_segment(reader *r, pmv_snapshot *snap, scratch *w)
     w->damaged = calloc(ns ? ns : 1u, 1);
     if (!w->first || !w->marks.span || !w->damaged) abort();
     scan_cells(r, snap, w->pos, &w->marks, 0, w->first, NULL, NULL);
+    for (size_t i = 0; i < ns; i++) {   /* counters since their last reset */
+        pmv_series *s = &snap->series[i];
+        if (s->kind != PM_SHM_KIND_COUNTER || !s->resets) continue;
+        if (s->base_count > s->count) s->base_count = s->count;   /* damaged: never below zero */
+        s->count -= s->base_count;
+    }
     for (size_t i = 0; i < ns; i++) w->first[i + 1] += w->first[i];
     size_t nlisted = w->first[ns];
     w->order = malloc((nlisted ? nlisted : 1u) * sizeof *w->order);

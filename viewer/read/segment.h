@@ -39,6 +39,14 @@ typedef struct pmv_series {
     pmv_bin *bins;         /* stb_ds array: summed histogram, non-empty buckets */
     uint64_t hist_total;   /* sum of bins[].n (may differ from count slightly) */
     uint32_t torn_cells;   /* cells whose seqlock never read even: taken as is */
+    /* Resets (perfmon_shm.h RESETS): count, sum, errors, slow, bins, min and
+       max above are since the last reset; base_* is what it subtracted, so
+       the raw figures since start are the sums (pmv_series_raw). */
+    uint32_t resets;       /* resets so far; 0: the figures are since start */
+    uint64_t reset_ns;     /* CLOCK_REALTIME of the last reset */
+    uint64_t base_count, base_sum, base_errors, base_slow;
+    pmv_bin *base_bins;    /* stb_ds array, sorted */
+    uint64_t all_min, all_max; /* since start (min and max since a reset are estimates) */
 } pmv_series;
 
 /* A drop-log entry: a name whose records the writer refused, and why. The
@@ -136,6 +144,13 @@ void pmv_snapshot_free(pmv_snapshot *snap);
 
 /* Frees what one series owns (and zeroes it). */
 void pmv_series_free(pmv_series *s);
+
+/* The figures of s since the process started, resets undone: a copy of s
+   whose bins are its own (free them with arrfree), resets 0. */
+void pmv_series_raw(const pmv_series *s, pmv_series *out);
+
+/* Bins a and b (sorted) added, sorted; a new stb_ds array. */
+pmv_bin *pmv_bins_add(const pmv_bin *a, const pmv_bin *b);
 
 /* Orders snap->series by full name (stable, readable output). */
 void pmv_snapshot_sort_by_name(pmv_snapshot *snap);

@@ -213,20 +213,25 @@ static void bind_real(sqlite3_stmt *st, int i, double v)
 }
 
 /* The cumulative state becomes cur's (a copy: the snapshot is freed). */
+/* The raw sums are kept (resets undone: they never go back within a run)
+   with the reset count, so the next window sees a reset as one. */
 static void keep_state(pmv_rec_series *rs, const pmv_series *cur)
 {
+    pmv_series raw;
+    pmv_series_raw(cur, &raw);
     arrfree(rs->cum.bins);
     rs->cum = (pmv_series){ 0 };
     rs->cum.kind = cur->kind;
-    rs->cum.count = cur->count;
-    rs->cum.sum = cur->sum;
-    rs->cum.errors = cur->errors;
-    rs->cum.slow = cur->slow;
-    rs->cum.min = cur->min;
-    rs->cum.max = cur->max;
+    rs->cum.count = raw.count;
+    rs->cum.sum = raw.sum;
+    rs->cum.errors = raw.errors;
+    rs->cum.slow = raw.slow;
+    rs->cum.min = rs->cum.all_min = raw.min;
+    rs->cum.max = rs->cum.all_max = raw.max;
     rs->cum.gauge = cur->gauge;
-    for (ptrdiff_t i = 0; i < arrlen(cur->bins); i++) arrput(rs->cum.bins, cur->bins[i]);
-    rs->cum.hist_total = cur->hist_total;
+    rs->cum.bins = raw.bins;
+    rs->cum.hist_total = raw.hist_total;
+    rs->cum.resets = cur->resets;
     rs->have_cum = 1;
 }
 
