@@ -69,6 +69,22 @@ mem=$(q "SELECT COUNT(*) FROM system_figures f JOIN system_names n ON n.id = f.f
 t_check record_system_figures "rc=$rc cpu rows '$cpu' mem rows '$mem': $(cat "$T/rec.err")" \
     '[ $rc = 0 ] && [ "$cpu" = 3 ] && [ "$mem" = 3 ]'
 t_check record_schema_version "$(q 'PRAGMA user_version')" '[ "$(q "PRAGMA user_version")" = 2 ]'
+
+# --- retention: old rows roll up into minutes (the average) and go
+now=$(date +%s)
+base=$(( (now / 60 - 10) * 60 ))   # a whole minute, 10 minutes ago
+# (watermarks cleared: as if no recorder had applied the retention yet)
+q "DELETE FROM meta WHERE key LIKE 'rolled_%' OR key LIKE 'kept_from_%';
+   INSERT INTO system_names (host, name, unit) VALUES ('old', 'system.load1', '');
+   WITH RECURSIVE s(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM s WHERE i < 119)
+   INSERT INTO system_figures SELECT (SELECT id FROM system_names WHERE host = 'old'), 0,
+     ($base + i) * 1000000000, 1000000000, i / 60 FROM s;" > /dev/null
+timeout 60 "$VIEW" record "$WPID" --db "$DB" -i 0.1 -n 1 -q --retention 2m,1m:1h 2> "$T/ret.err"
+rolled=$(q "SELECT group_concat(f.value, ' ') FROM system_figures f JOIN system_names n ON n.id = f.figure
+            WHERE n.host = 'old' AND f.step = 60 ORDER BY f.t_ns")
+raw=$(q "SELECT COUNT(*) FROM system_figures f JOIN system_names n ON n.id = f.figure WHERE n.host = 'old' AND f.step = 0")
+t_check retention_rolls_system_figures "minutes '$rolled', raw rows left '$raw': $(cat "$T/ret.err")" \
+    '[ "$rolled" = "0.0 1.0" ] && [ "$raw" = 0 ]'
 stop_writer "$WPID"
 
 # --- a schema-1 database: opens, gains the tables, keeps its system rows
