@@ -95,7 +95,7 @@ t_check resources_line "threads '$thr': $(cap $S | grep '^process')" '{ [ "$thr"
 t_check system_lines "$(cap $S | grep -E '^(machine|cores|storage|net) ')" \
     'cap $S | grep -q "^machine  cpu .*  load [0-9.]* [0-9.]* [0-9.]*" &&
      { [ "$(nproc)" = 1 ] || cap $S | grep -q "^cores    0 [0-9-]" ; } &&
-     cap $S | grep -q "^storage  read .*/s  write .*/s .* / [0-9]*%"'
+     cap $S | grep -q "^storage  read [^ ]*  write [^ ]*  .*/ [0-9]*%"'
 t_check hit_rate_line "$(cap $S | grep '^hit rate')" 'cap $S | grep -q "^hit rate  cache [0-9.]*% (all [0-9.]*%)"'
 
 # ---- values change between frames; history fills
