@@ -21,7 +21,7 @@ CFLAGS  ?=
 PM_CFLAGS = -std=c11 $(OPT) $(WARN) -D_GNU_SOURCE -I. -Iviewer $(CPPFLAGS) $(CFLAGS) $(EXTRA_CFLAGS)
 LDFLAGS += $(EXTRA_LDFLAGS)
 LDLIBS   = -pthread -lm
-VIEWER_LIBS = -lsqlite3 -lm
+VIEWER_LIBS = -lsqlite3 -lm -ldl
 
 O          ?=
 OUT         = $(if $(O),$(O)/)
@@ -33,7 +33,8 @@ EXAMPLES    = $(OUT)examples/demo $(OUT)examples/bench_parse
 TEST_SRC    = $(sort $(wildcard tests/test_*.c))
 TEST_BINS   = $(patsubst tests/%.c,$(TB)/%,$(TEST_SRC))
 TEST_TOOLS  = $(TB)/forge_segment $(TB)/writer $(TB)/steady $(TB)/stress $(TB)/segcheck \
-              $(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/copies $(TB)/phases $(TB)/history_size
+              $(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/copies $(TB)/phases $(TB)/history_size \
+              $(TB)/libfake_nvml.so
 HEADERS     = perfmon.h perfmon_shm.h
 
 .PHONY: all test demo deps bench install uninstall clean stb-check
@@ -110,6 +111,12 @@ $(TB)/mistakes $(TB)/execer $(TB)/forker $(TB)/phases: $(TB)/%: tests/tools/%.c 
 $(TB)/libcopies.so: tests/tools/copies_lib.c $(HEADERS)
 	@mkdir -p $(@D)
 	$(CC) $(PM_CFLAGS) -fPIC -fvisibility=hidden -shared $(LDFLAGS) -o $@ $< $(LDLIBS)
+
+# libfake_nvml.so: NVML's few entry points with fixed figures (the GPU path
+# of viewer/read/nvml.c, tested without a GPU).
+$(TB)/libfake_nvml.so: tests/tools/fake_nvml.c
+	@mkdir -p $(@D)
+	$(CC) $(PM_CFLAGS) -fPIC -shared $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 $(TB)/copies: tests/tools/copies_main.c $(TB)/libcopies.so $(HEADERS)
 	$(CC) $(PM_CFLAGS) $(LDFLAGS) -o $@ $< -L$(TB) -lcopies -Wl,-rpath,'$$ORIGIN' $(LDLIBS)

@@ -91,6 +91,11 @@ t_check alternate_screen_cursor_hidden "alt=$(pane $S '#{alternate_on}') cursor=
 thr=$(cap $S | awk '/^process/ { for (i = 1; i < NF; i++) if ($i == "threads") print $(i + 1) }')
 # 4 workers, main and perfmon's heartbeat thread (TSan adds one of its own)
 t_check resources_line "threads '$thr': $(cap $S | grep '^process')" '{ [ "$thr" = 6 ] || { [ "$PM_SANITIZER" = tsan ] && [ "$thr" = 7 ]; }; } && cap $S | grep -q "^process  cpu .*rss [0-9.]*[KM]iB" && cap $S | grep -q "^machine  cpu [0-9.]*% of [0-9]* cores  mem "'
+# the machine's lines: load and per-core CPU (this machine has cores and a root filesystem)
+t_check system_lines "$(cap $S | grep -E '^(machine|cores|storage|net) ')" \
+    'cap $S | grep -q "^machine  cpu .*  load [0-9.]* [0-9.]* [0-9.]*" &&
+     { [ "$(nproc)" = 1 ] || cap $S | grep -q "^cores    0 [0-9-]" ; } &&
+     cap $S | grep -q "^storage  read [^ ]*  write [^ ]*  .*/ [0-9]*%"'
 t_check hit_rate_line "$(cap $S | grep '^hit rate')" 'cap $S | grep -q "^hit rate  cache [0-9.]*% (all [0-9.]*%)"'
 
 # ---- values change between frames; history fills

@@ -136,6 +136,7 @@ static const char *lunit_word(pmv_lunit u)
     case PMV_LU_BYTES: return "a byte size";
     case PMV_LU_PERCENT: return "a percentage";
     case PMV_LU_PER_SECOND: return "a rate";
+    case PMV_LU_BYTES_PER_SECOND: return "a byte rate";
     default: return "a plain number";
     }
 }

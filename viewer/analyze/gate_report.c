@@ -23,6 +23,7 @@ char *pmv_gate_fmt(double v, pmv_lunit u, char *buf, size_t len)
     case PMV_LU_BYTES: pmv_fmt_bytes(a, m, sizeof m); break;
     case PMV_LU_PERCENT: snprintf(m, sizeof m, "%.3g%%", a); break;
     case PMV_LU_PER_SECOND: pmv_fmt_count(a, m, sizeof m); strcat(m, "/s"); break;
+    case PMV_LU_BYTES_PER_SECOND: pmv_fmt_bytes(a, m, sizeof m - 2); strcat(m, "/s"); break;
     default:
         if (a == floor(a) && a < 1e15) snprintf(m, sizeof m, "%.0f", a);
         else snprintf(m, sizeof m, "%.4g", a);
@@ -207,6 +208,7 @@ static const char *unit_name(pmv_lunit u)
     case PMV_LU_BYTES: return "bytes";
     case PMV_LU_PERCENT: return "percent";
     case PMV_LU_PER_SECOND: return "per_second";
+    case PMV_LU_BYTES_PER_SECOND: return "bytes_per_second";
     default: return "";
     }
 }

@@ -254,6 +254,70 @@ static int check_unit(ctx *c, pmv_stat st, pmv_lunit k, const char *limit)
     return 0;
 }
 
+/* ---- system figures (read/system.h's table) */
+
+static int is_system_name(const char *base) { return strncmp(base, "system.", 7) == 0; }
+
+/* The selector names a row of the table, with its label key if any. */
+static int check_system(ctx *c, pmv_rule *r)
+{
+    const pmv_sel_term *t = &r->term;
+    if (t->glob) return syntax(c, "'%s': system figures are named exactly (no globs)", r->selector);
+    if (!pmv_sys_def_find(t->base)) {
+        char names[1024] = "";
+        for (int i = 0; i < pmv_sys_ndefs; i++)
+            if (i == 0 || strcmp(pmv_sys_defs[i].name, pmv_sys_defs[i - 1].name) != 0)
+                snprintf(names + strlen(names), sizeof names - strlen(names), " %s", pmv_sys_defs[i].name + 7);
+        return syntax(c, "unknown system figure '%s' (known, after 'system.':%s)", t->base, names);
+    }
+    const pmv_sys_def *d = NULL;
+    for (int i = 0; i < pmv_sys_ndefs && !d; i++) {
+        const pmv_sys_def *x = &pmv_sys_defs[i];
+        if (strcmp(x->name, t->base) != 0) continue;
+        if (arrlen(t->labels) == 0 && !x->label) d = x;
+        else if (arrlen(t->labels) == 1 && x->label && strcmp(t->labels[0].key, x->label) == 0) d = x;
+        else if (arrlen(t->labels) == 0 && x->label) d = x;   /* a bare name: all of them */
+    }
+    if (!d) {
+        const pmv_sys_def *x = NULL;
+        for (int i = 0; i < pmv_sys_ndefs; i++)
+            if (strcmp(pmv_sys_defs[i].name, t->base) == 0 && pmv_sys_defs[i].label) x = &pmv_sys_defs[i];
+        if (x) return syntax(c, "'%s': its one label is %s=\"...\"", r->selector, x->label);
+        return syntax(c, "'%s' takes no labels", r->selector);
+    }
+    r->system = d;
+    return 0;
+}
+
+/* An absolute limit in the figure's unit; "/s" may follow a byte rate, C
+   a temperature and W a power. */
+static int system_limit(ctx *c, pmv_rule *r)
+{
+    pmv_sys_unit u = r->system->unit;
+    char *work = dup_n(r->limit_text, strlen(r->limit_text));
+    size_t n = strlen(work);
+    const char *tail = u == PMV_SU_BYTES_PER_S ? "/s" : u == PMV_SU_CELSIUS ? "C" : u == PMV_SU_WATTS ? "W" : NULL;
+    if (tail && n > strlen(tail) && strcmp(work + n - strlen(tail), tail) == 0) work[n - strlen(tail)] = '\0';
+    int rc = parse_quantity(c, trim(work), 1, &r->limit, &r->unit);
+    free(work);
+    if (rc) return -1;
+    int ok = u == PMV_SU_PERCENT ? r->unit == PMV_LU_PERCENT
+           : u == PMV_SU_BYTES || u == PMV_SU_BYTES_PER_S ? r->unit == PMV_LU_BYTES
+           : r->unit == PMV_LU_NONE;
+    const char *want = u == PMV_SU_PERCENT ? "a percentage, e.g. '< 90%'"
+                     : u == PMV_SU_BYTES ? "bytes, e.g. '> 1GB'"
+                     : u == PMV_SU_BYTES_PER_S ? "bytes per second, e.g. '< 100MB/s'"
+                     : u == PMV_SU_CELSIUS ? "degrees C, e.g. '< 85' or '< 85C'"
+                     : u == PMV_SU_WATTS ? "watts, e.g. '< 300W'" : "a plain number, e.g. '< 4'";
+    if (!ok) return syntax(c, "%s is %s, not '%s'", r->term.base, want, r->limit_text);
+    if (u == PMV_SU_BYTES_PER_S) r->unit = PMV_LU_BYTES_PER_SECOND;
+    size_t tn = strlen(r->selector) + strlen(r->limit_text) + 32;
+    r->text = malloc(tn);
+    if (!r->text) abort();
+    snprintf(r->text, tn, "%s value %s %s", r->selector, pmv_op_str(r->op), r->limit_text);
+    return 0;
+}
+
 static void rule_free(pmv_rule *r)
 {
     free(r->text);
@@ -282,6 +346,8 @@ static int parse_line(ctx *c, const char *s, pmv_rule *r)
     const char *st = p;
     while (*p && !is_space(*p) && !strchr("<>=!", *p)) p++;
     char *stat = dup_n(st, (size_t)(p - st));
+    if (is_system_name(r->term.base) && check_system(c, r) != 0) { free(stat); return -1; }
+    if (!*stat && r->system) { free(stat); stat = dup_n("value", 5); }  /* "system.load1 < 4" */
     if (!*stat) { free(stat); return syntax(c, "missing statistic after '%s'", r->selector); }
     int si = parse_stat(stat);
     if (si < 0) {
@@ -292,6 +358,9 @@ static int parse_line(ctx *c, const char *s, pmv_rule *r)
     }
     free(stat);
     r->stat = (pmv_stat)si;
+    if (r->system && r->stat != PMV_STAT_VALUE)
+        return syntax(c, "'%s' is a system figure: its statistic is 'value' (or none), not '%s'", r->selector,
+                      pmv_stat_name(r->stat));
     r->process = strcmp(r->selector, "process") == 0 &&
                  (r->stat == PMV_STAT_CPU_TIME || r->stat == PMV_STAT_PEAK_RSS);
 
@@ -315,6 +384,8 @@ static int parse_line(ctx *c, const char *s, pmv_rule *r)
     int rel = parse_relative(c, work, &r->factor);
     free(work);
     if (rel < 0) return -1;
+    if (rel && r->system) return syntax(c, "system figures take absolute limits, not '%s'", r->limit_text);
+    if (r->system) return system_limit(c, r);
     if (rel) {
         r->relative = 1;
         if (!(r->factor >= 0) || !isfinite(r->factor)) return syntax(c, "baseline factor must be >= 0");

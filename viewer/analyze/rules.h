@@ -13,7 +13,11 @@
             series with that base name whose labels include all the given
             pairs is selected, and they are aggregated. A bare name selects
             all its label sets. `process` names the process itself
-            (cpu_time, peak_rss).
+            (cpu_time, peak_rss). A name system.* is a figure of the
+            machine (README "System figures"): STAT is `value` or left
+            out, LIMIT absolute in the figure's unit (% for usage, bytes,
+            bytes per second as 100MB or 100MB/s, plain numbers for load,
+            degrees C and watts).
    STAT     count sum mean min max p50 p90 p95 p99 errors error_rate slow
             slow_rate value rate cpu_time peak_rss
    OP       <  <=  >  >=  ==  !=
@@ -33,6 +37,7 @@
 #include <stddef.h>
 
 #include "model/selector.h"
+#include "read/system.h"
 
 typedef enum pmv_stat {
     PMV_STAT_COUNT, PMV_STAT_SUM, PMV_STAT_MEAN, PMV_STAT_MIN, PMV_STAT_MAX,
@@ -50,7 +55,8 @@ typedef enum pmv_lunit {
     PMV_LU_DURATION,  /* nanoseconds */
     PMV_LU_BYTES,     /* bytes */
     PMV_LU_PERCENT,   /* percent (1% is 1) */
-    PMV_LU_PER_SECOND /* per second */
+    PMV_LU_PER_SECOND, /* per second */
+    PMV_LU_BYTES_PER_SECOND /* bytes per second (system figures) */
 } pmv_lunit;
 
 typedef struct pmv_rule {
@@ -59,6 +65,7 @@ typedef struct pmv_rule {
     char *selector;      /* SERIES as written (blanks between label pairs dropped) */
     pmv_sel_term term;   /* SERIES parsed: base name or glob, wanted label pairs */
     int process;         /* SERIES is `process` with cpu_time or peak_rss */
+    const pmv_sys_def *system; /* SERIES is a system figure (read/system.h): its row */
     pmv_stat stat;
     pmv_op op;
     int relative;        /* LIMIT is factor * baseline */

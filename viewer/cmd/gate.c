@@ -31,6 +31,7 @@
 #include "out/atomic_file.h"
 #include "analyze/gate_eval.h"
 #include "analyze/gate_report.h"
+#include "analyze/gate_system.h"
 #include "analyze/mannwhitney.h"
 #include "analyze/rules.h"
 
@@ -70,7 +71,21 @@ static const char about[] =
     "  A rule whose series does not exist fails, naming it. A syntax error names\n"
     "  its line and exits 2, and so does a limit whose unit does not suit its\n"
     "  series (no unit on a timer's p95, ms on a byte series). Negative limits\n"
-    "  are allowed (gauges are signed).\n";
+    "  are allowed (gauges are signed).\n"
+    "  System figures (README.md, \"System figures\"): SERIES system.* with STAT\n"
+    "  `value` or none, an absolute LIMIT in the figure's unit:\n"
+    "    system.cpu.usage                 < 80%\n"
+    "    system.mem.usage                 < 90%\n"
+    "    system.disk.usage{mount=\"/\"}    < 95%\n"
+    "    system.disk.write_bytes          < 200MB/s\n"
+    "    system.load1                     < 8\n"
+    "  The machine is sampled when each run starts and when it ends: usage and\n"
+    "  rates (CPU, disk and network bytes/s, disk busy) are the average over the\n"
+    "  run (CPU from the jiffies spent), levels (memory, swap, filesystems, load,\n"
+    "  GPUs) the value at the end; with --pid, over one second. A bare labelled\n"
+    "  name (system.disk.usage) takes the largest of them (rates, bytes, watts:\n"
+    "  their sum). A figure this machine does not have (no GPU, no such mount)\n"
+    "  fails the rule as \"not available on this machine\".\n";
 static const char after[] =
     "Relative rules: the change is measured between medians, and a rule fails only\n"
     "when the limit is crossed AND a Mann-Whitney U test of this build's runs\n"
@@ -267,16 +282,38 @@ static int proc_usage(uint32_t pid, pmv_proc_usage *u)
     return 0;
 }
 
+/* ---- the machine over a run */
+
+typedef struct sys_run {
+    int wanted;              /* a rule names a system figure */
+    pmv_sys *start, *end;    /* large: on the heap */
+    pmv_sys_figure *figs;    /* stb_ds array: the figures between start and end */
+    int n;
+} sys_run;
+
+static void sys_start(sys_run *s)
+{
+    if (s->wanted) pmv_sys_sample(s->start);
+}
+
+static void sys_end(sys_run *s)
+{
+    if (!s->wanted) return;
+    pmv_sys_sample(s->end);
+    s->n = pmv_sys_figures(s->start, s->end, &s->figs);
+}
+
 /* ---- measuring one snapshot */
 
 /* Measures every rule; a mistake in the rules file itself (a limit whose
    unit does not suit its series) is reported as such: PMV_EXIT_USAGE. */
 static int measure_all(const pmv_rule *rules, const char *rules_path, rule_acc *acc, int run,
-                       const pmv_snapshot *snap, const pmv_proc_usage *usage)
+                       const pmv_snapshot *snap, const pmv_proc_usage *usage, const sys_run *sys)
 {
     for (ptrdiff_t i = 0; i < arrlen(rules); i++) {
         pmv_measure m;
-        pmv_gate_measure(&rules[i], snap, usage, &m);
+        if (rules[i].system) pmv_gate_measure_system(&rules[i], sys->figs, sys->n, &m);
+        else pmv_gate_measure(&rules[i], snap, usage, &m);
         if (m.rule_error) {
             pmv_error("gate: %s: line %d: %s", rules_path, rules[i].line, m.why);
             return PMV_EXIT_USAGE;
@@ -475,6 +512,9 @@ int pmv_cmd_gate(int argc, char **argv)
 
     rule_acc *acc = calloc((size_t)n, sizeof *acc);
     if (!acc) abort();
+    sys_run sys = { 0, calloc(1, sizeof(pmv_sys)), calloc(1, sizeof(pmv_sys)), NULL, 0 };
+    if (!sys.start || !sys.end) abort();
+    for (int i = 0; i < n; i++) sys.wanted |= rules[i].system != NULL;
     char pidcmd[32];
     char *command = o.have_pid ? (snprintf(pidcmd, sizeof pidcmd, "pid %u", (unsigned)o.pid), strdup(pidcmd))
                                : join_cmd(o.cmd, o.ncmd);
@@ -493,7 +533,13 @@ int pmv_cmd_gate(int argc, char **argv)
         pmv_proc_usage usage;
         memset(&usage, 0, sizeof usage);
         if (snap.alive) proc_usage(o.pid, &usage); /* else: the exit gauges */
-        exit_code = measure_all(rules, o.rules_path, acc, -1, &snap, &usage);
+        if (sys.wanted) { /* no run to span: the machine over the next second */
+            sys_start(&sys);
+            struct timespec second = { 1, 0 };
+            while (nanosleep(&second, &second) != 0 && errno == EINTR) {}
+            sys_end(&sys);
+        }
+        exit_code = measure_all(rules, o.rules_path, acc, -1, &snap, &usage, &sys);
         if (exit_code != PMV_EXIT_OK) {
             pmv_snapshot_free(&snap);
             goto out;
@@ -503,7 +549,10 @@ int pmv_cmd_gate(int argc, char **argv)
     } else {
         for (int run = 0; run < o.runs; run++) {
             run_result rr;
-            if (run_cmd(o.cmd, &rr, err, sizeof err) != 0) {
+            sys_start(&sys);
+            int started = run_cmd(o.cmd, &rr, err, sizeof err);
+            sys_end(&sys);
+            if (started != 0) {
                 pmv_error("gate: %s", err);
                 exit_code = PMV_EXIT_USAGE;
                 goto out;
@@ -534,7 +583,7 @@ int pmv_cmd_gate(int argc, char **argv)
                 exit_code = PMV_EXIT_USAGE;
                 goto out;
             }
-            exit_code = measure_all(rules, o.rules_path, acc, o.runs > 1 ? run : -1, &snap, &rr.usage);
+            exit_code = measure_all(rules, o.rules_path, acc, o.runs > 1 ? run : -1, &snap, &rr.usage, &sys);
             if (exit_code != PMV_EXIT_OK) {
                 pmv_snapshot_free(&snap);
                 goto out;
@@ -579,6 +628,9 @@ int pmv_cmd_gate(int argc, char **argv)
 out:
     for (int i = 0; i < n; i++) arrfree(acc[i].runs);
     free(acc);
+    free(sys.start);
+    free(sys.end);
+    arrfree(sys.figs);
     free(command);
     pmv_baseline_free(&bl_out);
     if (have_bl) pmv_baseline_free(&bl_in);

@@ -17,12 +17,14 @@
 #include "store/db.h"
 #include "store/recorder.h"
 #include "store/retention.h"
+#include "store/sysrec.h"
 
 static const char about[] =
     "Samples the chosen processes' segments every interval into the history\n"
     "database (SQLite; README \"History\"): per series and interval, what\n"
     "changed (count, sum, errors, slow, min, max, histogram bucket deltas,\n"
-    "gauge values), and each process's and the machine's resources. A\n"
+    "gauge values), each process's resources and the machine's figures\n"
+    "(README \"System figures\"). A\n"
     "process that exits gets its final sample from its segment. Stop it with\n"
     "Ctrl-C or SIGTERM; started again, it continues the same runs. PID...\n"
     "records those processes; --all every process with a segment you may\n"
@@ -57,6 +59,10 @@ typedef struct recording {
     const char *name;     /* --name */
     int all;              /* --all or --name: follow new processes */
     uint64_t samples;
+    pmv_sysrec sys;
+    pmv_sys *mach, *mach_prev;   /* the machine now and at the last sample (large: on the heap) */
+    uint64_t mach_t;             /* when mach_prev was taken; 0: not yet */
+    pmv_sys_figure *figs;        /* stb_ds array, reused */
 } recording;
 
 static int followed(const recording *R, uint32_t pid)
@@ -123,7 +129,7 @@ static void forget_state(recording *R)
 
 /* One sample of every target in one transaction. first: the targets'
    snapshots are fresh from opening (no step). */
-static int sample_all(recording *R, int first, pmv_machine *mach_prev, uint64_t *mach_t, char *err, size_t errlen)
+static int sample_all(recording *R, int first, char *err, size_t errlen)
 {
     uint64_t now = pmv_realtime_ns();
     if (pmv_rec_begin(&R->rec, err, errlen)) return -1;
@@ -145,11 +151,14 @@ static int sample_all(recording *R, int first, pmv_machine *mach_prev, uint64_t 
                            err, errlen))
             goto fail;
     }
-    pmv_machine m;
-    pmv_machine_sample(&m);
-    if (*mach_t && pmv_rec_system(&R->rec, mach_prev, &m, *mach_t, now - *mach_t, err, errlen)) goto fail;
-    *mach_prev = m;
-    *mach_t = now;
+    /* the machine over the interval since the last sample */
+    pmv_sys_sample(R->mach);
+    if (R->mach_t) {
+        int nf = pmv_sys_figures(R->mach_prev, R->mach, &R->figs);
+        if (pmv_sysrec_write(&R->sys, R->rec.host, R->figs, nf, R->mach_t, now - R->mach_t, err, errlen)) goto fail;
+    }
+    *R->mach_prev = *R->mach;
+    R->mach_t = now;
     if (pmv_rec_commit(&R->rec, err, errlen)) goto fail;
     R->samples++;
     for (ptrdiff_t i = arrlen(R->targets) - 1; i >= 0; i--)
@@ -158,6 +167,7 @@ static int sample_all(recording *R, int first, pmv_machine *mach_prev, uint64_t 
 fail:
     pmv_rec_rollback(&R->rec);
     forget_state(R);
+    pmv_sysrec_forget(&R->sys);
     return -1;
 }
 
@@ -186,6 +196,9 @@ int pmv_cmd_record(int argc, char **argv)
 {
     recording R;
     memset(&R, 0, sizeof R);
+    R.mach = calloc(1, sizeof *R.mach);
+    R.mach_prev = calloc(1, sizeof *R.mach_prev);
+    if (!R.mach || !R.mach_prev) abort();
     double interval = 1.0;
     long count = -1;
     int quiet = 0;
@@ -228,7 +241,10 @@ int pmv_cmd_record(int argc, char **argv)
     char path[4096];
     if (!db_arg) db_arg = pmv_db_default_path(path, sizeof path);
     if (pmv_db_open(db_arg, 1, &R.db, err, sizeof err)) { pmv_error("record: %s", err); goto out; }
-    if (pmv_rec_open(&R.rec, R.db, err, sizeof err)) { pmv_error("record: %s", err); goto out; }
+    if (pmv_rec_open(&R.rec, R.db, err, sizeof err) || pmv_sysrec_open(&R.sys, R.db, err, sizeof err)) {
+        pmv_error("record: %s", err);
+        goto out;
+    }
     for (ptrdiff_t i = 0; i < arrlen(pids); i++)
         if (follow(&R, pids[i], 0)) goto out;
     if (R.all) discover(&R);
@@ -239,8 +255,6 @@ int pmv_cmd_record(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     int tty = !quiet && isatty(STDERR_FILENO);
-    pmv_machine mach;
-    uint64_t mach_t = 0;
     double next = pmv_mono_s(), next_retention = next;
     rc = PMV_EXIT_OK;
     for (long n = 0; (count < 0 || n < count) && !record_stop; n++) {
@@ -250,7 +264,7 @@ int pmv_cmd_record(int argc, char **argv)
             if (record_stop) break;
             if (R.all) discover(&R);
         }
-        if (sample_all(&R, n == 0, &mach, &mach_t, err, sizeof err)) {
+        if (sample_all(&R, n == 0, err, sizeof err)) {
             /* a full disk or a reader's lock: say so, keep going */
             pmv_error("record: %s (will retry)", err);
         }
@@ -280,6 +294,10 @@ out:
     arrfree(R.targets);
     arrfree(R.done);
     if (R.rec.db) pmv_rec_close(&R.rec);
+    if (R.sys.db) pmv_sysrec_close(&R.sys);
+    arrfree(R.figs);
+    free(R.mach);
+    free(R.mach_prev);
     sqlite3_close(R.db);
     arrfree(pids);
     return rc;

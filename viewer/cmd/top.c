@@ -18,6 +18,7 @@
 #include "read/live.h"
 #include "out/screen.h"
 #include "out/sparkline.h"
+#include "out/sys_lines.h"
 #include "out/term.h"
 #include "base/units.h"
 #include "model/window.h"
@@ -27,8 +28,10 @@ static const char about[] =
     "header shows the process (name, pid, uptime, alive or exited), its\n"
     "resources from /proc/PID (CPU % user and system, RSS, peak RSS, VMS,\n"
     "threads, open fds, bytes read and written per second through\n"
-    "read()/write() and kin) and the machine's CPU and memory use; a field\n"
-    "/proc does not give shows '-'. Then one row per series:\n"
+    "read()/write() and kin) and the machine: CPU in all and per core, memory,\n"
+    "swap, load, the fullest filesystems, disk and network bytes per second,\n"
+    "GPUs when NVML is there (README \"System figures\"); a field /proc does\n"
+    "not give shows '-'. Then one row per series:\n"
     "  RATE/s   records (counters: increase) per second over the last window\n"
     "  HISTORY  the last windows' RATE/s (gauges: value) as a sparkline\n"
     "  T        trend of HISTORY: up, down or steady (last vs the 5 before)\n"
@@ -73,6 +76,8 @@ static const char *const sort_names[SORT_N] = { "name", "rate", "p95", "total ti
 
 typedef struct top {
     pmv_live L;
+    pmv_sys sys_prev, sys_cur;   /* the machine at the last two steps */
+    int have_sys_prev;
     pmv_win *win, *tot;
     hist_entry *hist;
     const char **names;
@@ -311,18 +316,8 @@ static void put_header(top *T, const pmv_win *wins)
     }
     pmv_scr_eol(S);
 
-    /* the machine */
-    const pmv_machine *m = &T->L.mach_cur;
-    double cpu = pmv_machine_cpu_pct(T->tty && T->L.have_proc_prev ? &T->L.mach_prev : NULL, m);
-    pmv_scr_sgr(S, "1");
-    pmv_scr_put(S, "machine");
-    pmv_scr_sgr(S, "0");
-    pmv_scr_printf(S, "  cpu %s of %ld cores", fmt_pct(cpu, a, sizeof a), m->ncpu);
-    if (!isnan(m->mem_total) && !isnan(m->mem_avail) && m->mem_total > 0)
-        pmv_scr_printf(S, "  mem %s used of %s (%.1f%%)", pmv_fmt_bytes(m->mem_total - m->mem_avail, b, sizeof b),
-                       pmv_fmt_bytes(m->mem_total, c, sizeof c), 100 * (m->mem_total - m->mem_avail) / m->mem_total);
-    else pmv_scr_put(S, "  mem -");
-    pmv_scr_eol(S);
+    /* the machine: rates over the dashboard's window, or none for one snapshot */
+    pmv_sys_lines(S, T->tty && T->have_sys_prev ? &T->sys_prev : NULL, &T->sys_cur);
 
     /* derived hit rates */
     pmv_ratio *ratios = pmv_find_ratios(wins, arrlen(wins));
@@ -668,6 +663,7 @@ int pmv_cmd_top(int argc, char **argv)
         arrfree(T.names);
         return PMV_EXIT_USAGE;
     }
+    pmv_sys_sample(&T.sys_cur);
     sh_new_strdup(T.hist);
     const char *nc = getenv("NO_COLOR");
     const char *term = getenv("TERM");
@@ -706,6 +702,9 @@ int pmv_cmd_top(int argc, char **argv)
                     status = PMV_EXIT_USAGE;
                     break;
                 }
+                T.sys_prev = T.sys_cur;
+                T.have_sys_prev = 1;
+                pmv_sys_sample(&T.sys_cur);
                 recompute(&T);
                 push_history(&T);
             }

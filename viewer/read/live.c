@@ -51,7 +51,6 @@ int pmv_live_open(pmv_live *L, uint32_t pid, char *err, size_t errlen)
         pmv_segment_close(&L->seg);
         return rc;
     }
-    pmv_machine_sample(&L->mach_cur);
     sample_proc(L);
     L->ended = target_gone(&L->cur);
     return PMV_OK;
@@ -88,9 +87,7 @@ int pmv_live_step(pmv_live *L, char *err, size_t errlen)
     L->t_cur = t;
     L->have_prev = 1;
     L->proc_prev = L->proc_cur;
-    L->mach_prev = L->mach_cur;
     L->have_proc_prev = 1;
-    pmv_machine_sample(&L->mach_cur);
     sample_proc(L);
     if (target_gone(&next)) L->ended = 1;
     return PMV_OK;

@@ -3,7 +3,8 @@
    Keeps the segment's file open from the first snapshot on, so the final
    values stay readable after the target exits and its segment is unlinked
    (a normal exit removes it). Each step takes a new snapshot (the previous
-   one is kept for windows) and samples /proc. The target has ended when
+   one is kept for windows) and samples /proc/PID (the machine is the
+   caller's: read/system.h). The target has ended when
    its writer gave up the lock or marked the segment EXITED: `ended` is set
    and `cur` holds its final values. A segment removed while its writer
    still runs is an error (`vanished`). */
@@ -24,7 +25,6 @@ typedef struct pmv_live {
     int have_prev;
     double t_prev, t_cur;       /* CLOCK_MONOTONIC seconds of each snapshot */
     pmv_proc proc_prev, proc_cur;
-    pmv_machine mach_prev, mach_cur;
     int have_proc_prev;
     int ended;                  /* the target is gone; cur is final */
     int vanished;               /* segment removed under a live writer */

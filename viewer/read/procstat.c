@@ -1,4 +1,4 @@
-/* procstat.c - /proc/PID and machine sampling */
+/* procstat.c - /proc/PID sampling */
 #include "read/procstat.h"
 #include "base/clock.h"
 
@@ -115,41 +115,6 @@ int pmv_proc_sample(int pid, pmv_proc *out)
     return 1;
 }
 
-void pmv_machine_sample(pmv_machine *out)
-{
-    char buf[8192];
-    memset(out, 0, sizeof *out);
-    out->t = pmv_mono_s();
-    out->cpu_busy = out->cpu_total = out->mem_total = out->mem_avail = out->load1 = NAN;
-    out->ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-    if (read_small("/proc/stat", buf, sizeof buf) > 0 && strncmp(buf, "cpu ", 4) == 0) {
-        /* user nice system idle iowait irq softirq steal (guest counted in user) */
-        double v[8] = { 0 };
-        char *p = buf + 4, *end;
-        int n = 0;
-        for (; n < 8; n++) {
-            v[n] = strtod(p, &end);
-            if (end == p) break;
-            p = end;
-        }
-        if (n >= 4) {
-            double total = 0;
-            for (int i = 0; i < n; i++) total += v[i];
-            out->cpu_total = total;
-            out->cpu_busy = total - v[3] - (n > 4 ? v[4] : 0);
-        }
-    }
-    if (read_small("/proc/meminfo", buf, sizeof buf) > 0) {
-        out->mem_total = field(buf, "MemTotal") * 1024;
-        out->mem_avail = field(buf, "MemAvailable") * 1024;
-    }
-    if (read_small("/proc/loadavg", buf, sizeof buf) > 0) {
-        char *end;
-        double l = strtod(buf, &end);
-        if (end != buf) out->load1 = l;
-    }
-}
-
 static double rate(double a, double b, double dt)
 {
     if (isnan(a) || isnan(b) || dt <= 0 || b < a) return NAN;
@@ -177,14 +142,6 @@ void pmv_proc_rates_since_start(const pmv_proc *p, pmv_proc_rates *r)
     r->cpu_pct = r->user_pct + r->sys_pct;
     r->rchar_ps = dt > 0 ? p->rchar / dt : NAN;
     r->wchar_ps = dt > 0 ? p->wchar / dt : NAN;
-}
-
-double pmv_machine_cpu_pct(const pmv_machine *a, const pmv_machine *b)
-{
-    double busy = b->cpu_busy - (a ? a->cpu_busy : 0);
-    double total = b->cpu_total - (a ? a->cpu_total : 0);
-    if (isnan(busy) || isnan(total) || total <= 0) return NAN;
-    return 100.0 * busy / total;
 }
 
 uint64_t pmv_proc_start_ticks(int pid)

@@ -1,4 +1,5 @@
-/* procstat.h - the target's and the machine's resources, from /proc
+/* procstat.h - the target process's resources, from /proc (the
+   machine's are read/system.h's)
 
    Every field /proc may not give (another user's process without ptrace
    rights hides /proc/PID/io and /proc/PID/fd; a kernel without a field)
@@ -22,14 +23,6 @@ typedef struct pmv_proc {
     double read_bytes, write_bytes; /* bytes fetched from / sent to storage */
 } pmv_proc;
 
-typedef struct pmv_machine {
-    double t;
-    double cpu_busy, cpu_total; /* jiffies over all CPUs since boot (NAN: unknown) */
-    long ncpu;
-    double mem_total, mem_avail; /* bytes */
-    double load1;               /* load average over a minute */
-} pmv_machine;
-
 /* Samples /proc/PID (stat, status, io, fd). Returns 1 if the process
    exists, 0 if not (then everything is unknown). */
 int pmv_proc_sample(int pid, pmv_proc *out);
@@ -38,9 +31,6 @@ int pmv_proc_sample(int pid, pmv_proc *out);
    since boot (it tells a reused pid from the one a segment names, and
    stays the same across exec()); 0 if unknown or a zombie. */
 uint64_t pmv_proc_start_ticks(int pid);
-
-/* Samples /proc/stat and /proc/meminfo. */
-void pmv_machine_sample(pmv_machine *out);
 
 /* Rates between two samples of one process (a before b). CPU in percent of
    one core; I/O in bytes per second. Unknown: NAN. */
@@ -52,9 +42,5 @@ void pmv_proc_rates_between(const pmv_proc *a, const pmv_proc *b, pmv_proc_rates
 
 /* Averages since the process started (for a single sample). */
 void pmv_proc_rates_since_start(const pmv_proc *p, pmv_proc_rates *r);
-
-/* Busy share of all CPUs between two samples, percent (NAN: unknown).
-   a == NULL: since boot. */
-double pmv_machine_cpu_pct(const pmv_machine *a, const pmv_machine *b);
 
 #endif

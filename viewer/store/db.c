@@ -9,6 +9,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define SYSTEM_TABLES \
+    "CREATE TABLE IF NOT EXISTS system_names (\n" \
+    "  id INTEGER PRIMARY KEY, host TEXT NOT NULL, name TEXT NOT NULL, unit TEXT NOT NULL,\n" \
+    "  UNIQUE (host, name));\n" \
+    "CREATE TABLE IF NOT EXISTS system_figures (\n" \
+    "  figure INTEGER NOT NULL, step INTEGER NOT NULL, t_ns INTEGER NOT NULL,\n" \
+    "  len_ns INTEGER NOT NULL, value REAL NOT NULL,\n" \
+    "  PRIMARY KEY (figure, step, t_ns)) WITHOUT ROWID;\n"
+
 const char pmv_db_schema[] =
     "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);\n"
     /* one run of a process: pid + the writer's start time (+ host) */
@@ -41,12 +50,25 @@ const char pmv_db_schema[] =
     "  len_ns INTEGER NOT NULL, cpu_user_s REAL, cpu_sys_s REAL, rss_bytes REAL,\n"
     "  hwm_bytes REAL, threads INTEGER, fds INTEGER, read_bytes REAL, write_bytes REAL,\n"
     "  PRIMARY KEY (run, step, t_ns)) WITHOUT ROWID;\n"
-    /* the machine's */
-    "CREATE TABLE IF NOT EXISTS system (\n"
-    "  host TEXT NOT NULL, step INTEGER NOT NULL, t_ns INTEGER NOT NULL,\n"
-    "  len_ns INTEGER NOT NULL, cpu_pct REAL, ncpu INTEGER, load1 REAL,\n"
-    "  mem_total_bytes REAL, mem_avail_bytes REAL,\n"
-    "  PRIMARY KEY (host, step, t_ns)) WITHOUT ROWID;\n";
+    /* the machine's figures (read/system.h names them), one row per figure
+       and interval: a name table keeps the rows small */
+    SYSTEM_TABLES;
+
+/* Version 1 had one wide `system` table: its rows move into the figures. */
+static const char upgrade_v1[] =
+    SYSTEM_TABLES
+    "INSERT OR IGNORE INTO system_names (host, name, unit) SELECT DISTINCT host, n.name, n.unit FROM system\n"
+    "  CROSS JOIN (SELECT 'system.cpu.usage' AS name, '%' AS unit UNION ALL SELECT 'system.load1', ''\n"
+    "  UNION ALL SELECT 'system.mem.total', 'bytes' UNION ALL SELECT 'system.mem.available', 'bytes'\n"
+    "  UNION ALL SELECT 'system.mem.usage', '%') n;\n"
+    "INSERT OR REPLACE INTO system_figures (figure, step, t_ns, len_ns, value)\n"
+    "  SELECT n.id, s.step, s.t_ns, s.len_ns, CASE n.name WHEN 'system.cpu.usage' THEN s.cpu_pct\n"
+    "    WHEN 'system.load1' THEN s.load1 WHEN 'system.mem.total' THEN s.mem_total_bytes\n"
+    "    WHEN 'system.mem.available' THEN s.mem_avail_bytes\n"
+    "    ELSE 100.0 * (1 - s.mem_avail_bytes / NULLIF(s.mem_total_bytes, 0)) END AS v\n"
+    "  FROM system s JOIN system_names n ON n.host = s.host WHERE v IS NOT NULL;\n"
+    "DROP TABLE system;\n"
+    "PRAGMA user_version = 2;\n";
 
 const char *pmv_db_default_path(char *buf, size_t len)
 {
@@ -155,6 +177,11 @@ int pmv_db_open(const char *path, int create, sqlite3 **db, char *err, size_t er
             snprintf(err, errlen, "%s: creating the schema: %s", path, e);
             goto fail;
         }
+    }
+    if (version == 1 && (pmv_db_exec(*db, "BEGIN IMMEDIATE;", e, sizeof e) ||
+                         pmv_db_exec(*db, upgrade_v1, e, sizeof e) || pmv_db_exec(*db, "COMMIT;", e, sizeof e))) {
+        snprintf(err, errlen, "%s: upgrading the schema from version 1: %s", path, e);
+        goto fail;
     }
     /* NORMAL in WAL mode: a crash of the recorder never corrupts, a power
        cut may lose the last transactions */

@@ -13,7 +13,9 @@
 
 #include <sqlite3.h>
 
-#define PMV_DB_SCHEMA_VERSION 1
+/* 2: the machine's figures by name (system_names, system_figures) replace
+   version 1's `system` table; opening a version 1 database upgrades it. */
+#define PMV_DB_SCHEMA_VERSION 2
 
 extern const char pmv_db_schema[];
 

@@ -52,9 +52,7 @@ int pmv_rec_open(pmv_recorder *r, sqlite3 *db, char *err, size_t errlen)
              err, errlen) ||
         prep(r, &r->ins_resources, "INSERT OR REPLACE INTO resources (run, step, t_ns, len_ns, cpu_user_s, cpu_sys_s, "
                                    "rss_bytes, hwm_bytes, threads, fds, read_bytes, write_bytes) "
-                                   "VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen) ||
-        prep(r, &r->ins_system, "INSERT OR REPLACE INTO system (host, step, t_ns, len_ns, cpu_pct, ncpu, load1, "
-                                "mem_total_bytes, mem_avail_bytes) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) {
+                                   "VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", err, errlen)) {
         pmv_rec_close(r);
         return -1;
     }
@@ -64,7 +62,7 @@ int pmv_rec_open(pmv_recorder *r, sqlite3 *db, char *err, size_t errlen)
 void pmv_rec_close(pmv_recorder *r)
 {
     sqlite3_stmt *all[] = { r->sel_run, r->ins_run, r->upd_run, r->sel_series, r->sel_since, r->ins_series, r->upd_series,
-                            r->ins_sample, r->ins_resources, r->ins_system };
+                            r->ins_sample, r->ins_resources };
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) sqlite3_finalize(all[i]);
     memset(r, 0, sizeof *r);
 }
@@ -368,21 +366,6 @@ int pmv_rec_sample(pmv_recorder *r, pmv_rec_run *run, const pmv_snapshot *snap, 
     if (step_done(r, st, err, errlen, "updating a run")) return -1;
     run->last_ns = now_ns;
     return 0;
-}
-
-int pmv_rec_system(pmv_recorder *r, const pmv_machine *prev, const pmv_machine *cur, uint64_t t_ns,
-                   uint64_t len_ns, char *err, size_t errlen)
-{
-    sqlite3_stmt *st = r->ins_system;
-    sqlite3_bind_text(st, 1, r->host, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, (sqlite3_int64)t_ns);
-    sqlite3_bind_int64(st, 3, (sqlite3_int64)len_ns);
-    bind_real(st, 4, pmv_machine_cpu_pct(prev, cur));
-    if (cur->ncpu > 0) sqlite3_bind_int64(st, 5, cur->ncpu);
-    bind_real(st, 6, cur->load1);
-    bind_real(st, 7, cur->mem_total);
-    bind_real(st, 8, cur->mem_avail);
-    return step_done(r, st, err, errlen, "writing the system's sample");
 }
 
 int pmv_rec_checkpoint(pmv_recorder *r, pmv_rec_run *run, uint64_t now_ns, char *err, size_t errlen)

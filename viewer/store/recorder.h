@@ -41,7 +41,7 @@ typedef struct pmv_rec_run {
 typedef struct pmv_recorder {
     sqlite3 *db;
     sqlite3_stmt *sel_run, *ins_run, *upd_run, *sel_series, *sel_since, *ins_series, *upd_series, *ins_sample,
-        *ins_resources, *ins_system;
+        *ins_resources;
     char host[256];
     uint64_t rows;           /* sample rows written since open */
     uint64_t floor_ns;       /* rows start no earlier: the newest rollup's edge (retention.h) */
@@ -71,9 +71,7 @@ int pmv_rec_sample(pmv_recorder *r, pmv_rec_run *run, const pmv_snapshot *snap, 
    run go). Inside a transaction. */
 int pmv_rec_checkpoint(pmv_recorder *r, pmv_rec_run *run, uint64_t now_ns, char *err, size_t errlen);
 
-/* The machine over [t_ns, t_ns + len_ns). */
-int pmv_rec_system(pmv_recorder *r, const pmv_machine *prev, const pmv_machine *cur, uint64_t t_ns,
-                   uint64_t len_ns, char *err, size_t errlen);
+/* (The machine's figures: store/sysrec.h, in the same transaction.) */
 
 void pmv_rec_run_free(pmv_rec_run *run);
 

@@ -186,10 +186,11 @@ static int roll(sqlite3 *db, const pmv_tier *from, const pmv_tier *to, uint64_t 
                  "SUM(read_bytes), SUM(write_bytes) FROM resources WHERE step = ?4 AND t_ns >= ?5 AND t_ns < ?6 "
                  "GROUP BY run, p", a, 6, err, errlen) ||
         run_stmt(db,
-                 "INSERT OR REPLACE INTO system (host, step, t_ns, len_ns, cpu_pct, ncpu, load1, mem_total_bytes, "
-                 "mem_avail_bytes) SELECT host, ?1, (t_ns / ?2) * ?2 AS p, ?3, AVG(cpu_pct), MAX(ncpu), AVG(load1), "
-                 "MAX(mem_total_bytes), MIN(mem_avail_bytes) FROM system WHERE step = ?4 AND t_ns >= ?5 "
-                 "AND t_ns < ?6 GROUP BY host, p", a, 6, err, errlen))
+                 /* the average of every figure: rates and usage over the
+                    period, and levels (memory, load) at their typical value */
+                 "INSERT OR REPLACE INTO system_figures (figure, step, t_ns, len_ns, value) SELECT figure, ?1, "
+                 "(t_ns / ?2) * ?2 AS p, ?3, AVG(value) FROM system_names n CROSS JOIN system_figures x "
+                 "ON x.figure = n.id AND x.step = ?4 AND x.t_ns >= ?5 AND x.t_ns < ?6 GROUP BY figure, p", a, 6, err, errlen))
         return -1;
     return pmv_db_meta_set_int(db, k, stop) == 0 ? 0 : (snprintf(err, errlen, "retention: %s", sqlite3_errmsg(db)), -1);
 }
@@ -205,7 +206,8 @@ static int drop(sqlite3 *db, const pmv_tier *t, int64_t before, char *err, size_
     if (run_stmt(db, "DELETE FROM samples WHERE series IN (SELECT id FROM series) AND step = ?1 AND t_ns < ?2", a, 2,
                  err, errlen) ||
         run_stmt(db, "DELETE FROM resources WHERE step = ?1 AND t_ns < ?2", a, 2, err, errlen) ||
-        run_stmt(db, "DELETE FROM system WHERE step = ?1 AND t_ns < ?2", a, 2, err, errlen))
+        run_stmt(db, "DELETE FROM system_figures WHERE figure IN (SELECT id FROM system_names) AND step = ?1 "
+                     "AND t_ns < ?2", a, 2, err, errlen))
         return -1;
     return pmv_db_meta_set_int(db, k, before) == 0 ? 0 : (snprintf(err, errlen, "retention: %s", sqlite3_errmsg(db)), -1);
 }
@@ -241,7 +243,9 @@ int pmv_retention_apply(sqlite3 *db, const pmv_retention *r, uint64_t now_ns, ui
                           err, errlen) ||
                  run_stmt(db, "DELETE FROM series WHERE run IN (SELECT id FROM runs WHERE last_ns < ?1)", a, 1, err,
                           errlen) ||
-                 run_stmt(db, "DELETE FROM runs WHERE last_ns < ?1", a, 1, err, errlen);
+                 run_stmt(db, "DELETE FROM runs WHERE last_ns < ?1", a, 1, err, errlen) ||
+                 run_stmt(db, "DELETE FROM system_names WHERE NOT EXISTS (SELECT 1 FROM system_figures "
+                              "WHERE figure = system_names.id)", NULL, 0, err, errlen);
     }
     if (rc) {
         char e[256];
