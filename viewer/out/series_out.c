@@ -72,6 +72,7 @@ void pmv_series_json(FILE *f, const pmv_win *w, int flags)
 #undef JSON_FIELD
         if (flags & PMV_OUT_BUCKETS) json_buckets(f, w);
     }
+    fprintf(f, ", \"resets\": %u", (unsigned)s->resets);   /* the figures are since the last (pm_reset) */
     if (flags & PMV_OUT_WINDOW) {
         json_key(f, "window_s"); pmv_json_fixed(f, w->seconds);
         if (s->kind == PM_SHM_KIND_COUNTER) { json_key(f, "count"); pmv_json_fixed(f, (double)w->count); }

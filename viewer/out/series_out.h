@@ -18,14 +18,16 @@
                buckets of the period in ascending order; a bucket holds the
                values v with lower <= v < upper, so any quantile can be
                computed from them
+     resets    JSON only: how many times the program reset the series
+               (pm_reset); "since the start" above means since the last
    With PMV_OUT_WINDOW, the window's fields follow:
      window_s  the window's length in seconds
      count     counters: the increase in the window
      rate      count per second
      error_pct errors per 100 calls (timers)
      slow_pct  slow calls per 100 calls (timers)
-     total     records since the start (counters: the value)
-     reset     true if the counts restarted in the window
+     total     records since the start or last reset (counters: the value)
+     reset     true if the counts restarted or were reset in the window
    Values are in the series' unit (timers: nanoseconds); numbers are
    integers or have at most 3 decimals. */
 #ifndef PMV_SERIES_OUT_H

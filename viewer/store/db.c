@@ -34,7 +34,8 @@ const char pmv_db_schema[] =
     "  last_ns INTEGER NOT NULL DEFAULT 0, cum_count INTEGER NOT NULL DEFAULT 0,\n"
     "  cum_sum INTEGER NOT NULL DEFAULT 0, cum_errors INTEGER NOT NULL DEFAULT 0,\n"
     "  cum_slow INTEGER NOT NULL DEFAULT 0, cum_min INTEGER, cum_max INTEGER,\n"
-    "  cum_gauge INTEGER, cum_buckets BLOB, UNIQUE (run, name));\n"
+    "  cum_gauge INTEGER, cum_buckets BLOB, cum_resets INTEGER NOT NULL DEFAULT 0,\n"
+    "  UNIQUE (run, name));\n"
     /* what happened in one interval: differences of the cumulative figures;
        no index by time (it would double the cost of every insert): every
        reader goes through series, a range of the primary key each */
@@ -54,7 +55,8 @@ const char pmv_db_schema[] =
        and interval: a name table keeps the rows small */
     SYSTEM_TABLES;
 
-/* Version 1 had one wide `system` table: its rows move into the figures. */
+/* Version 1 had one wide `system` table: its rows move into the figures;
+   and no count of the program's resets in a series' state. */
 static const char upgrade_v1[] =
     SYSTEM_TABLES
     "INSERT OR IGNORE INTO system_names (host, name, unit) SELECT DISTINCT host, n.name, n.unit FROM system\n"
@@ -68,6 +70,7 @@ static const char upgrade_v1[] =
     "    ELSE 100.0 * (1 - s.mem_avail_bytes / NULLIF(s.mem_total_bytes, 0)) END AS v\n"
     "  FROM system s JOIN system_names n ON n.host = s.host WHERE v IS NOT NULL;\n"
     "DROP TABLE system;\n"
+    "ALTER TABLE series ADD COLUMN cum_resets INTEGER NOT NULL DEFAULT 0;\n"
     "PRAGMA user_version = 2;\n";
 
 const char *pmv_db_default_path(char *buf, size_t len)

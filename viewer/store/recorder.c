@@ -38,14 +38,15 @@ int pmv_rec_open(pmv_recorder *r, sqlite3 *db, char *err, size_t errlen)
                              "VALUES (?, ?, ?, ?, ?, ?, ?, ?)", err, errlen) ||
         prep(r, &r->upd_run, "UPDATE runs SET last_ns = ?, state = ? WHERE id = ?", err, errlen) ||
         prep(r, &r->sel_series, "SELECT id, last_ns, cum_count, cum_sum, cum_errors, cum_slow, cum_min, cum_max, "
-                                "cum_gauge, cum_buckets FROM series WHERE run = ? AND name = ?", err, errlen) ||
+                                "cum_gauge, cum_buckets, cum_resets FROM series WHERE run = ? AND name = ?", err, errlen) ||
         prep(r, &r->sel_since, "SELECT COUNT(*), SUM(count), SUM(sum), SUM(errors), SUM(slow), MIN(min), MAX(max), "
-                               "pm_last(t_ns, gauge), pm_merge_buckets(buckets) FROM samples "
+                               "pm_last(t_ns, gauge), pm_merge_buckets(buckets), SUM(reset) FROM samples "
                                "WHERE series = ? AND step = 0 AND t_ns >= ?", err, errlen) ||
         prep(r, &r->ins_series, "INSERT INTO series (run, name, base, labels, kind, unit) VALUES (?, ?, ?, ?, ?, ?)",
              err, errlen) ||
         prep(r, &r->upd_series, "UPDATE series SET last_ns = ?, cum_count = ?, cum_sum = ?, cum_errors = ?, "
-                                "cum_slow = ?, cum_min = ?, cum_max = ?, cum_gauge = ?, cum_buckets = ? WHERE id = ?",
+                                "cum_slow = ?, cum_min = ?, cum_max = ?, cum_gauge = ?, cum_buckets = ?, cum_resets = ? "
+                                "WHERE id = ?",
              err, errlen) ||
         prep(r, &r->ins_sample, "INSERT OR REPLACE INTO samples (series, step, t_ns, len_ns, count, sum, errors, slow, "
                                 "min, max, gauge, buckets, reset) VALUES (?, 0, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -150,6 +151,7 @@ static int rows_since_checkpoint(pmv_recorder *r, pmv_rec_series *rs, char *err,
         if (sqlite3_column_type(st, 7) != SQLITE_NULL) c->gauge = sqlite3_column_int64(st, 7);
         const void *b = sqlite3_column_blob(st, 8);
         if (b) pmv_blob_merge(b, (size_t)sqlite3_column_bytes(st, 8), &c->bins, &c->hist_total);
+        c->resets += (uint32_t)sqlite3_column_int64(st, 9);   /* a row's reset counts the resets in it */
         rs->have_cum = 1;
     }
     sqlite3_reset(st);
@@ -180,6 +182,9 @@ static int lookup_series(pmv_recorder *r, pmv_rec_run *run, const pmv_series *s,
             c->gauge = sqlite3_column_int64(st, 8);
             const void *b = sqlite3_column_blob(st, 9);
             if (b) pmv_blob_merge(b, (size_t)sqlite3_column_bytes(st, 9), &c->bins, &c->hist_total);
+            c->resets = (uint32_t)sqlite3_column_int64(st, 10);
+            c->all_min = c->min;
+            c->all_max = c->max;
             rs->have_cum = 1;
         }
     }
@@ -249,7 +254,8 @@ static int write_state(pmv_recorder *r, const pmv_rec_series *rs, uint64_t now_n
     pmv_blob_encode(c->bins, arrlen(c->bins), blob);
     if (arrlen(*blob)) sqlite3_bind_blob(st, 9, *blob, (int)arrlen(*blob), SQLITE_STATIC);
     else sqlite3_bind_null(st, 9);
-    sqlite3_bind_int64(st, 10, rs->id);
+    sqlite3_bind_int64(st, 10, c->resets);
+    sqlite3_bind_int64(st, 11, rs->id);
     return step_done(r, st, err, errlen, "keeping a series' state");
 }
 
@@ -273,7 +279,9 @@ static int write_sample(pmv_recorder *r, const pmv_rec_series *rs, const pmv_win
     pmv_blob_encode(w->bins, arrlen(w->bins), blob);
     if (arrlen(*blob)) sqlite3_bind_blob(st, 11, *blob, (int)arrlen(*blob), SQLITE_STATIC);
     else sqlite3_bind_null(st, 11);
-    sqlite3_bind_int(st, 12, w->reset);
+    /* the program's resets in the interval (pm_reset), or 1 for a restart */
+    uint32_t resets = s->resets > rs->cum.resets ? s->resets - rs->cum.resets : 1u;
+    sqlite3_bind_int64(st, 12, w->reset ? resets : 0);
     if (step_done(r, st, err, errlen, "writing a sample")) return -1;
     r->rows++;
     return 0;
