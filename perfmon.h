@@ -412,12 +412,15 @@ PM_API const char *pm_segment_path(void);
    Recording off at run time (PERFMON=0, after pm_shutdown(), or name NULL):
    everything is measured and returned, sampling included; nothing is
    recorded (recorded = 0). Compiled out (PM_ENABLED=0): nothing is
-   measured: the result is zeros (measured = 0) and no thread starts, like
-   pm_benchmark's figures; the signatures are the same. */
+   measured (the system calls live in the implementation, which is not
+   built then): the result is zeros (measured = 0) and no thread starts,
+   like pm_benchmark's figures; the signatures are the same. */
 typedef struct pm_resource_snapshot {
     uint64_t t_ns;                  /* since begin (the first is 0, the last the span's wall_ns) */
     int64_t  rss_bytes;             /* process RSS */
-    uint64_t cpu_user_ns, cpu_sys_ns; /* the process's CPU time since begin */
+    uint64_t cpu_user_ns, cpu_sys_ns; /* the process's CPU time since begin: the
+                                       sampler, another thread, can read only that,
+                                       and it covers threads the operation starts */
 } pm_resource_snapshot;
 
 typedef struct pm_resource_options {
