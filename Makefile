@@ -184,7 +184,7 @@ demo: $(SETUP) all
 # their alignment on this machine.
 .PHONY: bench-check bench-quick mmv-check
 BENCH_BINS  = bench/bin/hot_path bench/bin/compiled_out bench/bin/scaling bench/bin/peers \
-              bench/bin/reader bench/bin/memory bench/bin/accuracy
+              bench/bin/reader bench/bin/memory bench/bin/accuracy bench/bin/resource_span
 BENCH_FLAGS = $(PM_CFLAGS) -O2 -falign-loops=64
 BENCH_VIEWER_SRC = viewer/read/segment.c viewer/read/extents.c viewer/read/labels.c viewer/base/hist.c viewer/base/stb_ds_impl.c
 

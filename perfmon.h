@@ -95,7 +95,8 @@
      Record, run-time names (hashed per call):
        pm_count, pm_gauge_set, pm_gauge_add, pm_record, pm_record_duration,
        pm_begin(name) -> pm_span, pm_scope(name), pm_timer_start / pm_timer_stop,
-       pm_resource_begin / pm_resource_end
+       pm_resource_begin(name), pm_resource_begin_ex(name, &opt) (sampled)
+         / pm_resource_end(&span) -> pm_resource_result
      Record by id:
        pm_lookup(name, kind, unit) -> pm_id (never 0), pm_prepare(id),
        pm_count_id, pm_gauge_set_id, pm_gauge_add_id, pm_record_id,
@@ -369,26 +370,125 @@ PM_API pm_result pm_reset_series(const char *name);
    none. Thread safety: safe. */
 PM_API const char *pm_segment_path(void);
 
-/* ---- resources: CPU time and memory of a block, for benchmarks and gates ----
-   These make system calls (getrusage, a read of /proc/self/statm): a few
-   microseconds each, so use them around whole operations, not hot loops.
-   A resource span named N records: timer N (wall time), distributions
-   N.cpu_user and N.cpu_sys (ns of this thread's CPU time), gauges
-   N.rss_delta (bytes the process RSS changed over the span, signed) and
-   N.peak_rss (the process's peak RSS in bytes). Labels stay at the end:
-   N.cpu_user{k="v"}. At normal exit the writer also records gauges
-   process.cpu_user, process.cpu_sys (ns) and process.peak_rss (bytes). */
+/* ---- resources: wall, CPU and memory of a whole operation ----
+   Not for hot paths: a span's begin and end each make system calls
+   (getrusage twice, a read of /proc/self/statm): about 4 us the pair, 0.8
+   us of it recording the series (bench/README.md, "Resource spans"); a
+   sampled span also starts and joins a thread (~20 us), and its sampler
+   costs ~45 us of CPU a sample (0.1% of a core at 50 ms). Use them around
+   whole operations (a request batch, a build step, a test).
+
+   A resource span named N measures, from pm_resource_begin to
+   pm_resource_end, and returns as a pm_resource_result:
+     wall_ns                     CLOCK_MONOTONIC time
+     cpu_user_ns, cpu_sys_ns     CPU time of the calling thread (RUSAGE_THREAD)
+     cpu_pct                     100 x that CPU / wall: 100 = one core busy
+     process_cpu_user_ns, ..._sys_ns, process_cpu_pct
+                                 the same for the whole process (RUSAGE_SELF):
+                                 every thread, the ones the operation starts
+                                 and any others (the sampler included); can
+                                 pass 100 when several threads work
+     rss_start/end/delta_bytes   process resident set (statm) at begin, end
+     peak_rss_bytes              highest process RSS *during* the span
+     peak_delta_bytes            peak_rss_bytes - rss_start_bytes
+   Peak: if the process's high-water mark (the kernel's VmHWM, read through
+   getrusage's ru_maxrss) rose during the span, the peak was reached during
+   it and equals that mark: exact (peak_exact = 1). Otherwise the process
+   had been higher before, and peak is the highest RSS seen: begin, end and
+   every sample, a lower bound (peak_exact = 0); sampling tightens it. After
+   exec() ru_maxrss also holds the earlier image's peak, so a span less
+   often reads exact; a write to /proc/self/clear_refs (never done here) by
+   someone else resets the mark and can make a peak read low.
+   RSS is the kernel's accounting, which may lag a few pages per CPU.
+
+   Sampling (pm_resource_begin_ex with interval_ms > 0): a helper thread,
+   one per sampled span, reads the process's RSS and CPU every interval
+   (the seeds' 50 ms suits operations of a second or more) and keeps at
+   most `capacity` snapshots in the caller's array: the first (at begin)
+   and the last (at end) always; when the array fills, every other interior
+   snapshot is dropped and the interval doubles, so those kept stay evenly
+   spaced over the whole operation. Every sample, kept or not, counts
+   towards the peak. The thread blocks all signals, touches neither the
+   segment nor perfmon's state (so pm_shutdown() meanwhile is harmless) and
+   is woken, stopped and joined by pm_resource_end: end every span you
+   begin (PM_RESOURCE_SCOPE does), or its thread and memory live on. If
+   the thread cannot be started the span runs unsampled (samples = 0).
+   fork(): the child has no sampler thread; ending an inherited span there
+   fills its result from what was sampled before the fork and frees it.
+
+   Series (when recording is on and name is not NULL; labels stay at the
+   end: N.cpu_user{k="v"}):
+     N                     timer: wall time; an error if span.failed was set
+     N.cpu_user, N.cpu_sys distributions, ns: the calling thread's CPU
+     N.cpu_permille        distribution: cpu_pct x 10, rounded (1000 = one core)
+     N.process_cpu_permille  distribution: process_cpu_pct x 10, rounded
+     N.rss_delta           gauge, bytes (signed): RSS at end minus at begin
+     N.peak_rss            gauge, bytes: peak during the span (as above)
+     N.peak_delta          gauge, bytes: peak minus RSS at begin
+   (RSS at begin is N.peak_rss - N.peak_delta; at end, that + N.rss_delta.)
+   At normal exit the writer also records gauges process.cpu_user,
+   process.cpu_sys (ns) and process.peak_rss (bytes).
+
+   Recording off at run time (PERFMON=0, after pm_shutdown(), or name NULL):
+   everything is measured and returned, sampling included; nothing is
+   recorded (recorded = 0). Compiled out (PM_ENABLED=0): nothing is
+   measured (the system calls live in the implementation, which is not
+   built then): the result is zeros (measured = 0) and no thread starts,
+   like pm_benchmark's figures; the signatures are the same. */
+typedef struct pm_resource_snapshot {
+    uint64_t t_ns;                  /* since begin (the first is 0, the last the span's wall_ns) */
+    int64_t  rss_bytes;             /* process RSS */
+    uint64_t cpu_user_ns, cpu_sys_ns; /* the process's CPU time since begin: the
+                                       sampler, another thread, can read only that,
+                                       and it covers threads the operation starts */
+} pm_resource_snapshot;
+
+typedef struct pm_resource_options {
+    uint32_t interval_ms;           /* 0: no sampler thread; the seeds use 50 */
+    uint32_t capacity;              /* length of snapshots[]; >= 2 to keep any */
+    pm_resource_snapshot *snapshots;  /* the caller's, untouched by it until the
+                                       end returns; NULL: samples only refine the peak */
+} pm_resource_options;
+
+typedef struct pm_resource_result {
+    uint64_t wall_ns;
+    uint64_t cpu_user_ns, cpu_sys_ns;           /* the calling thread's */
+    uint64_t process_cpu_user_ns, process_cpu_sys_ns;  /* all of the process's threads */
+    double   cpu_pct, process_cpu_pct;          /* 100 x CPU / wall */
+    int64_t  rss_start_bytes, rss_end_bytes, rss_delta_bytes;
+    int64_t  peak_rss_bytes;        /* during the span: exact if peak_exact, else a lower bound */
+    int64_t  peak_delta_bytes;      /* peak_rss_bytes - rss_start_bytes */
+    uint32_t peak_exact;            /* 1: the high-water mark rose during the span */
+    uint32_t snapshots;             /* entries filled in the options' array (<= capacity) */
+    uint32_t samples;               /* samples the thread took (kept or not) */
+    uint32_t interval_ms;           /* sampling interval at the end (doubled per thinning); 0 unsampled */
+    uint32_t measured;              /* 0 only compiled out */
+    uint32_t recorded;              /* 1: the series above were written */
+} pm_resource_result;
+
+struct pm__resource_sampler;
 typedef struct pm_resource_span {
-    const char *name;
-    uint64_t    start;              /* clock ticks */
-    uint64_t    cpu_user_ns, cpu_sys_ns;
-    int64_t     rss_bytes;
-    uint32_t    failed;
+    const char *name;               /* NULL: measure, record nothing */
+    uint64_t    start;              /* CLOCK_MONOTONIC ns at begin */
+    uint64_t    cpu_user_ns, cpu_sys_ns;  /* calling thread's, at begin */
+    uint64_t    process_cpu_user_ns, process_cpu_sys_ns;
+    int64_t     rss_bytes, hwm_bytes; /* process RSS and high-water mark at begin */
+    pm_resource_snapshot *snapshots;
+    uint32_t    capacity;
+    uint32_t    failed;             /* set to 1 before the end: timer N counts an error */
+    struct pm__resource_sampler *sampler;  /* NULL unsampled */
 } pm_resource_span;
 
-/* Thread safety: a span belongs to the thread that began it. */
-PM_API pm_resource_span pm_resource_begin(const char *name);
-PM_API void             pm_resource_end(pm_resource_span *s);
+/* pm_resource_begin(name) = pm_resource_begin_ex(name, NULL): unsampled.
+   pm_resource_end: measures, stops the sampler, records the series, and
+   returns the figures; the span is spent (a second end records nothing).
+   Existing `pm_resource_end(&s);` calls simply ignore the result.
+   Thread safety: a span belongs to the thread that began it (its CPU
+   figures are that thread's); distinct spans, sampled or not, may run at
+   once in any threads, nested or overlapping. Not async-signal-safe. */
+PM_API pm_resource_span   pm_resource_begin(const char *name);
+PM_API pm_resource_span   pm_resource_begin_ex(const char *name, const pm_resource_options *opt);
+PM_API pm_resource_result pm_resource_end(pm_resource_span *s);
 
 typedef struct pm_benchmark_result {
     uint64_t count;                 /* iterations run */
@@ -396,7 +496,7 @@ typedef struct pm_benchmark_result {
     uint64_t min_ns, p50_ns, p95_ns, p99_ns, max_ns;  /* percentiles: <= 0.8% error */
     uint64_t total_ns;              /* wall time of the whole run */
     uint64_t cpu_user_ns, cpu_sys_ns; /* calling thread's CPU time over the run */
-    uint64_t peak_rss_bytes;        /* process peak RSS after the run */
+    uint64_t peak_rss_bytes;        /* process peak RSS during the run (as a resource span's) */
     int64_t  rss_delta_bytes;       /* process RSS after minus before */
 } pm_benchmark_result;
 
@@ -701,7 +801,7 @@ struct pm__scope_guard {
 struct pm__resource_guard {
     pm_resource_span s;
     explicit pm__resource_guard(const char *name) : s(pm_resource_begin(name)) {}
-    ~pm__resource_guard() { pm_resource_end(&s); }
+    ~pm__resource_guard() { (void)pm_resource_end(&s); }
     pm__resource_guard(const pm__resource_guard &) = delete;
     pm__resource_guard &operator=(const pm__resource_guard &) = delete;
 };
@@ -752,9 +852,31 @@ static inline void pm_record_id(pm_id id, int64_t v) { (void)id; (void)v; }
 static inline void pm_duration_id(pm_id id, uint64_t ns, int ok) { (void)id; (void)ns; (void)ok; }
 static inline pm_span pm_begin_id(pm_id id) { pm_span s; s.id = 0; s.failed = 0; s.start = 0; (void)id; return s; }
 static inline pm_span pm_begin(const char *n) { (void)n; return pm_begin_id(0); }
-typedef struct pm_resource_span { int unused; } pm_resource_span;
-static inline pm_resource_span pm_resource_begin(const char *n) { pm_resource_span s; s.unused = 0; (void)n; return s; }
-static inline void pm_resource_end(pm_resource_span *s) { (void)s; }
+typedef struct pm_resource_snapshot { uint64_t t_ns; int64_t rss_bytes; uint64_t cpu_user_ns, cpu_sys_ns; } pm_resource_snapshot;
+typedef struct pm_resource_options {
+    uint32_t interval_ms, capacity; pm_resource_snapshot *snapshots;
+} pm_resource_options;
+typedef struct pm_resource_result {
+    uint64_t wall_ns, cpu_user_ns, cpu_sys_ns, process_cpu_user_ns, process_cpu_sys_ns;
+    double cpu_pct, process_cpu_pct;
+    int64_t rss_start_bytes, rss_end_bytes, rss_delta_bytes, peak_rss_bytes, peak_delta_bytes;
+    uint32_t peak_exact, snapshots, samples, interval_ms, measured, recorded;
+} pm_resource_result;
+typedef struct pm_resource_span { uint32_t failed; } pm_resource_span;
+/* Compiled out, a resource span measures nothing: a zero result, measured = 0. */
+static inline pm_resource_span pm_resource_begin_ex(const char *n, const pm_resource_options *o)
+{
+    pm_resource_span s; s.failed = 0; (void)n; (void)o; return s;
+}
+static inline pm_resource_span pm_resource_begin(const char *n) { return pm_resource_begin_ex(n, 0); }
+static inline pm_resource_result pm_resource_end(pm_resource_span *s)
+{
+    pm_resource_result r;
+    unsigned char *b = (unsigned char *)&r;
+    for (size_t i = 0; i < sizeof r; i++) b[i] = 0;
+    (void)s;
+    return r;
+}
 typedef struct pm_benchmark_result {
     uint64_t count; double mean_ns; uint64_t min_ns, p50_ns, p95_ns, p99_ns, max_ns, total_ns;
     uint64_t cpu_user_ns, cpu_sys_ns, peak_rss_bytes; int64_t rss_delta_bytes;
@@ -2316,27 +2438,178 @@ PM_API pm_result pm_reset(void)
 
 /* ---- resources ---- */
 
-typedef struct pm__usage { uint64_t user_ns, sys_ns; int64_t rss; } pm__usage;
+typedef struct pm__usage {
+    uint64_t user_ns, sys_ns;             /* the calling thread's CPU */
+    uint64_t proc_user_ns, proc_sys_ns;   /* the process's */
+    int64_t  rss, hwm;                    /* process RSS and high-water mark, bytes */
+} pm__usage;
 
 static uint64_t pm__tv_ns(struct timeval tv) { return (uint64_t)tv.tv_sec * 1000000000u + (uint64_t)tv.tv_usec * 1000u; }
 
-/* This thread's CPU time and the process's resident set now. */
+/* The process's resident set now (statm: size resident shared ..., in pages). */
+static int64_t pm__rss_now(void)
+{
+    char buf[128];
+    pm__read_proc("/proc/self/statm", buf, sizeof buf, ' ');
+    const char *p = strchr(buf, ' ');
+    return p ? strtoll(p + 1, NULL, 10) * (int64_t)sysconf(_SC_PAGESIZE) : 0;
+}
+
+/* The process's CPU time and its RSS high-water mark: ru_maxrss is the
+   kernel's VmHWM (in KiB; after exec() at least the old image's peak),
+   got with the CPU times in one call. */
+static void pm__process_usage(pm__usage *u)
+{
+    struct rusage ru;
+    if (getrusage(RUSAGE_SELF, &ru) != 0) return;
+    u->proc_user_ns = pm__tv_ns(ru.ru_utime);
+    u->proc_sys_ns = pm__tv_ns(ru.ru_stime);
+    u->hwm = (int64_t)ru.ru_maxrss * 1024;
+}
+
 static pm__usage pm__usage_now(void)
 {
-    pm__usage u = { 0, 0, 0 };
+    pm__usage u;
     struct rusage ru;
-    char buf[128];
+    memset(&u, 0, sizeof u);
     if (getrusage(RUSAGE_THREAD, &ru) == 0) { u.user_ns = pm__tv_ns(ru.ru_utime); u.sys_ns = pm__tv_ns(ru.ru_stime); }
-    pm__read_proc("/proc/self/statm", buf, sizeof buf, ' ');
-    const char *p = strchr(buf, ' ');         /* statm: size resident shared ... (pages) */
-    if (p) u.rss = strtoll(p + 1, NULL, 10) * (int64_t)sysconf(_SC_PAGESIZE);
+    pm__process_usage(&u);
+    u.rss = pm__rss_now();
     return u;
 }
 
-static uint64_t pm__peak_rss(void)
+/* The sampler of one span. One thread per sampled span, not one shared
+   thread: sampled spans are long (a 50 ms interval says something only
+   over 100 ms or more), so a thread's start (~50 us) is noise beside them,
+   and a thread that lives exactly as long as its span needs no registry,
+   lock or life of its own across fork() and pm_shutdown(). While it runs,
+   only the thread writes the fields below `stop`; the end reads them after
+   joining it. */
+struct pm__resource_sampler {
+    pthread_t       thread;
+    pthread_mutex_t lock;           /* guards stop */
+    pthread_cond_t  wake;           /* on CLOCK_MONOTONIC; the end signals it */
+    int             stop;
+    pid_t           owner;          /* the process the thread runs in */
+    uint64_t        start_ns, base_ns;       /* the span's begin; the interval asked for */
+    uint64_t        cpu_user0, cpu_sys0;     /* the process's CPU at begin */
+    uint64_t        stride;         /* kept: samples on multiples of stride x base_ns */
+    pm_resource_snapshot *snaps;
+    uint32_t        capacity, n, samples;
+    int64_t         rss_max;
+};
+
+static pm_resource_snapshot pm__snapshot_now(uint64_t start_ns, uint64_t cpu_user0, uint64_t cpu_sys0)
 {
-    struct rusage ru;
-    return getrusage(RUSAGE_SELF, &ru) == 0 ? (uint64_t)ru.ru_maxrss * 1024u : 0u;  /* ru_maxrss is KiB */
+    pm_resource_snapshot s;
+    pm__usage u;
+    memset(&u, 0, sizeof u);
+    pm__process_usage(&u);
+    s.rss_bytes = pm__rss_now();
+    s.cpu_user_ns = u.proc_user_ns > cpu_user0 ? u.proc_user_ns - cpu_user0 : 0;
+    s.cpu_sys_ns = u.proc_sys_ns > cpu_sys0 ? u.proc_sys_ns - cpu_sys0 : 0;
+    uint64_t now = pm__mono_ns();
+    s.t_ns = now > start_ns ? now - start_ns : 0;
+    return s;
+}
+
+/* Keeps snapshots 0, 2, 4, ...: the first stays, the rest stay evenly spaced. */
+static void pm__thin_snapshots(pm_resource_snapshot *s, uint32_t *n)
+{
+    uint32_t kept = 0;
+    for (uint32_t i = 0; i < *n; i += 2) s[kept++] = s[i];
+    *n = kept;
+}
+
+/* Takes sample number k; keeps it if it is on the grid, thinning first
+   when only the last snapshot's slot is left (with fewer than 3 slots
+   there is no room between the first and the last: it only counts). */
+static void pm__sampler_take(struct pm__resource_sampler *sm, uint64_t k)
+{
+    pm_resource_snapshot snap = pm__snapshot_now(sm->start_ns, sm->cpu_user0, sm->cpu_sys0);
+    sm->samples++;
+    if (snap.rss_bytes > sm->rss_max) sm->rss_max = snap.rss_bytes;
+    if (sm->capacity < 3) return;
+    if (sm->n >= sm->capacity - 1) {
+        pm__thin_snapshots(sm->snaps, &sm->n);
+        sm->stride *= 2;
+    }
+    if (k % sm->stride == 0) sm->snaps[sm->n++] = snap;
+}
+
+static void *pm__sampler_main(void *arg)
+{
+    struct pm__resource_sampler *sm = (struct pm__resource_sampler *)arg;
+    uint64_t k = 1;                 /* sample k is due at start + k x base_ns */
+    pthread_mutex_lock(&sm->lock);
+    while (!sm->stop) {
+        uint64_t due = sm->start_ns + k * sm->base_ns;
+        struct timespec ts = { (time_t)(due / 1000000000u), (long)(due % 1000000000u) };
+        if (pthread_cond_timedwait(&sm->wake, &sm->lock, &ts) != ETIMEDOUT) continue;
+        pthread_mutex_unlock(&sm->lock);
+        pm__sampler_take(sm, k);
+        /* the next sample on the (maybe doubled) grid, skipping those a
+           loaded machine made us miss rather than taking them in a burst */
+        uint64_t now = pm__mono_ns();
+        do k = (k / sm->stride + 1) * sm->stride; while (sm->start_ns + k * sm->base_ns <= now);
+        pthread_mutex_lock(&sm->lock);
+    }
+    pthread_mutex_unlock(&sm->lock);
+    return NULL;
+}
+
+/* Starts the span's sampler thread, all signals blocked in it (they belong
+   to the program's threads). NULL if it cannot: the span runs unsampled. */
+static struct pm__resource_sampler *pm__sampler_start(const pm_resource_span *s, uint32_t interval_ms)
+{
+    struct pm__resource_sampler *sm = (struct pm__resource_sampler *)calloc(1, sizeof *sm);
+    pthread_condattr_t ca;
+    pthread_attr_t attr;
+    sigset_t all, old;
+    int ok;
+    if (!sm) return NULL;
+    sm->owner = getpid();
+    sm->start_ns = s->start;
+    sm->base_ns = (uint64_t)interval_ms * 1000000u;
+    sm->cpu_user0 = s->process_cpu_user_ns;
+    sm->cpu_sys0 = s->process_cpu_sys_ns;
+    sm->stride = 1;
+    sm->snaps = s->snapshots;
+    sm->capacity = s->snapshots ? s->capacity : 0;
+    sm->n = s->snapshots ? 1u : 0u;  /* the first, written by the begin */
+    sm->rss_max = s->rss_bytes;
+    pthread_mutex_init(&sm->lock, NULL);
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&sm->wake, &ca);
+    pthread_condattr_destroy(&ca);
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &old);
+    pthread_attr_init(&attr);
+    pthread_attr_setstacksize(&attr, 64u * 1024u);
+    ok = pthread_create(&sm->thread, &attr, pm__sampler_main, sm) == 0;
+    pthread_attr_destroy(&attr);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    if (ok) return sm;
+    pthread_cond_destroy(&sm->wake);
+    pthread_mutex_destroy(&sm->lock);
+    free(sm);
+    return NULL;
+}
+
+/* Stops and joins the thread. In a fork child there is no thread (and the
+   lock may have been copied held): nothing to stop, the figures are those
+   sampled before the fork. */
+static void pm__sampler_stop(struct pm__resource_sampler *sm)
+{
+    if (sm->owner != getpid()) return;
+    pthread_mutex_lock(&sm->lock);
+    sm->stop = 1;
+    pthread_cond_signal(&sm->wake);
+    pthread_mutex_unlock(&sm->lock);
+    pthread_join(sm->thread, NULL);
+    pthread_cond_destroy(&sm->wake);
+    pthread_mutex_destroy(&sm->lock);
 }
 
 /* name with `suffix` added to its base: "op{k="v"}" + ".cpu_user" -> "op.cpu_user{k="v"}" */
@@ -2348,40 +2621,124 @@ static const char *pm__suffixed(char *buf, size_t size, const char *name, const 
     return n > 0 && (size_t)n < size ? buf : "";   /* "" is an invalid name: dropped and counted */
 }
 
-static void pm__record_resources(const char *name, const pm__usage *before, const pm__usage *after, uint64_t peak_rss)
+/* v into series name+suffix: a distribution's value or a gauge's level. */
+static void pm__record_part(const char *name, const char *suffix, pm_kind kind, pm_unit unit, int64_t v)
 {
-    char buf[PM_SHM_NAME_MAX + 16];
-    pm_id id;
-    id = pm_lookup(pm__suffixed(buf, sizeof buf, name, ".cpu_user"), PM_KIND_DISTRIBUTION, PM_UNIT_NANOSECONDS);
-    pm_record_id(id, (int64_t)(after->user_ns - before->user_ns));
-    id = pm_lookup(pm__suffixed(buf, sizeof buf, name, ".cpu_sys"), PM_KIND_DISTRIBUTION, PM_UNIT_NANOSECONDS);
-    pm_record_id(id, (int64_t)(after->sys_ns - before->sys_ns));
-    id = pm_lookup(pm__suffixed(buf, sizeof buf, name, ".rss_delta"), PM_KIND_GAUGE, PM_UNIT_BYTES);
-    pm_gauge_set_id(id, after->rss - before->rss);
-    id = pm_lookup(pm__suffixed(buf, sizeof buf, name, ".peak_rss"), PM_KIND_GAUGE, PM_UNIT_BYTES);
-    pm_gauge_set_id(id, (int64_t)peak_rss);
+    char buf[PM_SHM_NAME_MAX + 32];
+    pm_id id = pm_lookup(pm__suffixed(buf, sizeof buf, name, suffix), kind, unit);
+    if (kind == PM_KIND_GAUGE) pm_gauge_set_id(id, v);
+    else pm_record_id(id, v);
+}
+
+static double pm__cpu_pct(uint64_t cpu_ns, uint64_t wall_ns)
+{
+    return wall_ns ? 100.0 * (double)cpu_ns / (double)wall_ns : 0.0;
+}
+
+/* A percentage in tenths, rounded (it is never negative). */
+static int64_t pm__permille(double pct) { return (int64_t)(pct * 10.0 + 0.5); }
+
+/* Every series of a span but its timer (pm_benchmark records its own). */
+static void pm__record_resources(const char *name, const pm_resource_result *r)
+{
+    pm__record_part(name, ".cpu_user", PM_KIND_DISTRIBUTION, PM_UNIT_NANOSECONDS, (int64_t)r->cpu_user_ns);
+    pm__record_part(name, ".cpu_sys", PM_KIND_DISTRIBUTION, PM_UNIT_NANOSECONDS, (int64_t)r->cpu_sys_ns);
+    pm__record_part(name, ".cpu_permille", PM_KIND_DISTRIBUTION, PM_UNIT_NONE, pm__permille(r->cpu_pct));
+    pm__record_part(name, ".process_cpu_permille", PM_KIND_DISTRIBUTION, PM_UNIT_NONE, pm__permille(r->process_cpu_pct));
+    pm__record_part(name, ".rss_delta", PM_KIND_GAUGE, PM_UNIT_BYTES, r->rss_delta_bytes);
+    pm__record_part(name, ".peak_rss", PM_KIND_GAUGE, PM_UNIT_BYTES, r->peak_rss_bytes);
+    pm__record_part(name, ".peak_delta", PM_KIND_GAUGE, PM_UNIT_BYTES, r->peak_delta_bytes);
+}
+
+/* Spans time with pm__mono_ns, not pm__ticks: a span may begin before the
+   first record chooses the TSC and end after it. */
+PM_API pm_resource_span pm_resource_begin_ex(const char *name, const pm_resource_options *opt)
+{
+    pm_resource_span s;
+    pm__usage u = pm__usage_now();
+    memset(&s, 0, sizeof s);
+    s.name = name;
+    s.cpu_user_ns = u.user_ns;
+    s.cpu_sys_ns = u.sys_ns;
+    s.process_cpu_user_ns = u.proc_user_ns;
+    s.process_cpu_sys_ns = u.proc_sys_ns;
+    s.rss_bytes = u.rss;
+    s.hwm_bytes = u.hwm;
+    if (opt && opt->snapshots && opt->capacity >= 2) {
+        s.snapshots = opt->snapshots;
+        s.capacity = opt->capacity;
+        s.snapshots[0].t_ns = 0;
+        s.snapshots[0].rss_bytes = u.rss;
+        s.snapshots[0].cpu_user_ns = s.snapshots[0].cpu_sys_ns = 0;
+    }
+    s.start = pm__mono_ns();
+    if (opt && opt->interval_ms > 0) s.sampler = pm__sampler_start(&s, opt->interval_ms);
+    return s;
 }
 
 PM_API pm_resource_span pm_resource_begin(const char *name)
 {
-    pm_resource_span s;
-    pm__usage u = pm__usage_now();
-    s.name = name;
-    s.cpu_user_ns = u.user_ns;
-    s.cpu_sys_ns = u.sys_ns;
-    s.rss_bytes = u.rss;
-    s.failed = 0;
-    s.start = pm__ticks();
-    return s;
+    return pm_resource_begin_ex(name, NULL);
 }
 
-PM_API void pm_resource_end(pm_resource_span *s)
+/* The peak during the span: the high-water mark if it rose meanwhile
+   (exact), else the highest RSS seen (a lower bound). */
+static int64_t pm__span_peak(const pm_resource_span *s, const pm__usage *after, int64_t seen, uint32_t *exact)
 {
-    uint64_t t1 = pm__ticks();
-    if (!s->name || pm__ensure() != PM__ON) return;
-    pm__usage before = { s->cpu_user_ns, s->cpu_sys_ns, s->rss_bytes }, after = pm__usage_now();
-    pm_record_duration(s->name, t1 > s->start ? pm__ticks_to_ns(t1 - s->start) : 0u, !s->failed);
-    pm__record_resources(s->name, &before, &after, pm__peak_rss());
+    int64_t peak = seen > after->rss ? seen : after->rss;
+    if (s->rss_bytes > peak) peak = s->rss_bytes;
+    *exact = after->hwm > s->hwm_bytes;
+    if (*exact && after->hwm > peak) peak = after->hwm;
+    return peak;
+}
+
+PM_API pm_resource_result pm_resource_end(pm_resource_span *s)
+{
+    uint64_t t1 = pm__mono_ns();
+    pm__usage after = pm__usage_now();
+    pm_resource_result r;
+    uint32_t kept = s->snapshots ? 1u : 0u;
+    int64_t seen = s->rss_bytes;
+    memset(&r, 0, sizeof r);
+    r.measured = 1;
+    r.wall_ns = t1 > s->start ? t1 - s->start : 0u;
+    if (s->sampler) {
+        struct pm__resource_sampler *sm = s->sampler;
+        pm__sampler_stop(sm);
+        kept = sm->n;
+        seen = sm->rss_max;
+        r.samples = sm->samples;
+        r.interval_ms = (uint32_t)(sm->base_ns * sm->stride / 1000000u);
+        free(sm);
+    }
+    r.cpu_user_ns = after.user_ns > s->cpu_user_ns ? after.user_ns - s->cpu_user_ns : 0u;
+    r.cpu_sys_ns = after.sys_ns > s->cpu_sys_ns ? after.sys_ns - s->cpu_sys_ns : 0u;
+    r.process_cpu_user_ns = after.proc_user_ns > s->process_cpu_user_ns ? after.proc_user_ns - s->process_cpu_user_ns : 0u;
+    r.process_cpu_sys_ns = after.proc_sys_ns > s->process_cpu_sys_ns ? after.proc_sys_ns - s->process_cpu_sys_ns : 0u;
+    r.cpu_pct = pm__cpu_pct(r.cpu_user_ns + r.cpu_sys_ns, r.wall_ns);
+    r.process_cpu_pct = pm__cpu_pct(r.process_cpu_user_ns + r.process_cpu_sys_ns, r.wall_ns);
+    r.rss_start_bytes = s->rss_bytes;
+    r.rss_end_bytes = after.rss;
+    r.rss_delta_bytes = after.rss - s->rss_bytes;
+    r.peak_rss_bytes = pm__span_peak(s, &after, seen, &r.peak_exact);
+    r.peak_delta_bytes = r.peak_rss_bytes - s->rss_bytes;
+    if (s->snapshots) {             /* the last, at the end: the sampler left its slot free */
+        pm_resource_snapshot *last = &s->snapshots[kept++];
+        last->t_ns = r.wall_ns;
+        last->rss_bytes = after.rss;
+        last->cpu_user_ns = r.process_cpu_user_ns;
+        last->cpu_sys_ns = r.process_cpu_sys_ns;
+    }
+    r.snapshots = kept;
+    if (s->name && pm__ensure() == PM__ON) {
+        pm_record_duration(s->name, r.wall_ns, !s->failed);
+        pm__record_resources(s->name, &r);
+        r.recorded = 1;
+    }
+    s->name = NULL;                 /* spent: a second end records nothing */
+    s->sampler = NULL;
+    s->snapshots = NULL;
+    return r;
 }
 
 /* Estimate inside the bucket holding rank ceil(q * n), kept within the
@@ -2409,7 +2766,7 @@ PM_API pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg
     if (!hist) return PM_ERR_NO_MEMORY;
     pm_id id = name ? pm_lookup(name, PM_KIND_TIMER, PM_UNIT_NANOSECONDS) : 0;
     uint64_t sum = 0, lo = UINT64_MAX, hi = 0;
-    pm__usage before = pm__usage_now();
+    pm_resource_span span = pm_resource_begin(NULL);   /* measured here, recorded below */
     uint64_t all0 = pm__ticks();
     for (uint64_t i = 0; i < iterations; i++) {
         uint64_t t0 = pm__ticks();
@@ -2423,7 +2780,7 @@ PM_API pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg
         if (pm__valid(id)) pm_duration_id(id, ns, 1);
     }
     uint64_t all1 = pm__ticks();
-    pm__usage after = pm__usage_now();
+    pm_resource_result res = pm_resource_end(&span);
     out->count = iterations;
     out->mean_ns = (double)sum / (double)iterations;
     out->min_ns = lo;
@@ -2432,12 +2789,12 @@ PM_API pm_result pm_benchmark(const char *name, void (*fn)(void *arg), void *arg
     out->p95_ns = pm__hist_quantile(hist, iterations, 0.95, lo, hi);
     out->p99_ns = pm__hist_quantile(hist, iterations, 0.99, lo, hi);
     out->total_ns = all1 > all0 ? pm__ticks_to_ns(all1 - all0) : 0u;
-    out->cpu_user_ns = after.user_ns - before.user_ns;
-    out->cpu_sys_ns = after.sys_ns - before.sys_ns;
-    out->rss_delta_bytes = after.rss - before.rss;
-    out->peak_rss_bytes = pm__peak_rss();
+    out->cpu_user_ns = res.cpu_user_ns;
+    out->cpu_sys_ns = res.cpu_sys_ns;
+    out->rss_delta_bytes = res.rss_delta_bytes;
+    out->peak_rss_bytes = (uint64_t)res.peak_rss_bytes;
     free(hist);
-    if (name && pm__ensure() == PM__ON) pm__record_resources(name, &before, &after, out->peak_rss_bytes);
+    if (name && pm__ensure() == PM__ON) pm__record_resources(name, &res);
     return PM_OK;
 }
 

@@ -40,6 +40,7 @@ run bench/bin/peers
 run bench/bin/reader viewer/perfmon-view
 run bench/bin/memory
 run bench/bin/accuracy
+run bench/bin/resource_span
 echo | tee -a "$out"
 echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg); $missed part(s) missed a goal beyond its margin, $failed failed to run" | tee -a "$out"
 [ $failed -gt 0 ] && exit 2

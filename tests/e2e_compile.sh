@@ -61,6 +61,14 @@ static int use_everything(int n)
     (void)pm_segment_path();
     pm_resource_span rs = pm_resource_begin("c.res2");
     pm_resource_end(&rs);
+    pm_resource_snapshot snaps[4];
+    pm_resource_options ro;
+    ro.interval_ms = 0;
+    ro.capacity = 4;
+    ro.snapshots = snaps;
+    pm_resource_span rs2 = pm_resource_begin_ex("c.res3", &ro);
+    pm_resource_result rr = pm_resource_end(&rs2);
+    (void)rr.wall_ns;
     return side_effects;
 }
 SRC
