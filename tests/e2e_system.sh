@@ -94,6 +94,24 @@ sqlite3 "$OLD" "PRAGMA journal_mode = WAL;
   CREATE TABLE runs (id INTEGER PRIMARY KEY, host TEXT NOT NULL, pid INTEGER NOT NULL, start_ns INTEGER NOT NULL,
     process TEXT NOT NULL, cmdline TEXT NOT NULL, first_ns INTEGER NOT NULL, last_ns INTEGER NOT NULL,
     state TEXT NOT NULL, UNIQUE (host, pid, start_ns));
+  CREATE TABLE series (id INTEGER PRIMARY KEY, run INTEGER NOT NULL, name TEXT NOT NULL,
+    base TEXT NOT NULL, labels TEXT NOT NULL, kind TEXT NOT NULL, unit TEXT NOT NULL,
+    last_ns INTEGER NOT NULL DEFAULT 0, cum_count INTEGER NOT NULL DEFAULT 0,
+    cum_sum INTEGER NOT NULL DEFAULT 0, cum_errors INTEGER NOT NULL DEFAULT 0,
+    cum_slow INTEGER NOT NULL DEFAULT 0, cum_min INTEGER, cum_max INTEGER,
+    cum_gauge INTEGER, cum_buckets BLOB, UNIQUE (run, name));
+  CREATE TABLE samples (series INTEGER NOT NULL, step INTEGER NOT NULL, t_ns INTEGER NOT NULL,
+    len_ns INTEGER NOT NULL, count INTEGER NOT NULL, sum INTEGER NOT NULL,
+    errors INTEGER NOT NULL, slow INTEGER NOT NULL, min INTEGER, max INTEGER,
+    gauge INTEGER, buckets BLOB, reset INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (series, step, t_ns)) WITHOUT ROWID;
+  CREATE TABLE resources (run INTEGER NOT NULL, step INTEGER NOT NULL, t_ns INTEGER NOT NULL,
+    len_ns INTEGER NOT NULL, cpu_user_s REAL, cpu_sys_s REAL, rss_bytes REAL,
+    hwm_bytes REAL, threads INTEGER, fds INTEGER, read_bytes REAL, write_bytes REAL,
+    PRIMARY KEY (run, step, t_ns)) WITHOUT ROWID;
+  INSERT INTO runs VALUES (1, 'h', 42, 5, 'old', 'old', 5, 2000, 'exited');
+  INSERT INTO series (id, run, name, base, labels, kind, unit, last_ns, cum_count) VALUES (1, 1, 'c', 'c', '', 'counter', '', 2000, 7);
+  INSERT INTO samples VALUES (1, 0, 1000, 1000, 7, 0, 0, 0, NULL, NULL, NULL, NULL, 0);
   CREATE TABLE system (host TEXT NOT NULL, step INTEGER NOT NULL, t_ns INTEGER NOT NULL, len_ns INTEGER NOT NULL,
     cpu_pct REAL, ncpu INTEGER, load1 REAL, mem_total_bytes REAL, mem_avail_bytes REAL,
     PRIMARY KEY (host, step, t_ns)) WITHOUT ROWID;
@@ -104,5 +122,6 @@ got=$(q_old() { sqlite3 "$OLD" "$1"; }; q_old "SELECT group_concat(n.name || '='
         (SELECT * FROM system_names ORDER BY name) n JOIN system_figures f ON f.figure = n.id")
 t_check schema_1_upgraded "version $(sqlite3 "$OLD" 'PRAGMA user_version'), figures '$got': $(cat "$T/old.err")" \
     '[ "$(sqlite3 "$OLD" "PRAGMA user_version")" = 2 ] &&
-     [ "$got" = "system.cpu.usage=12.5 system.load1=0.75 system.mem.available=250.0 system.mem.total=1000.0 system.mem.usage=75.0" ]'
+     [ "$got" = "system.cpu.usage=12.5 system.load1=0.75 system.mem.available=250.0 system.mem.total=1000.0 system.mem.usage=75.0" ] &&
+     [ "$(sqlite3 "$OLD" "SELECT cum_count, cum_resets FROM series")" = "7|0" ]'
 t_done

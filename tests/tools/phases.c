@@ -9,7 +9,9 @@
    last, for SIGTERM, then exits normally. The durations are recorded, not
    slept: each phase's exact figures are known in advance. PACE_US spreads
    a phase over time (a pause of that many microseconds after every 3
-   records), so a recorder sees it in several intervals. */
+   records), so a recorder sees it in several intervals. With
+   PHASES_RESET=1 in the environment it calls pm_reset() as each phase
+   after the first begins, and prints "reset K" first. */
 #define PERFMON_IMPLEMENTATION
 #include "perfmon.h"
 
@@ -30,10 +32,16 @@ int main(int argc, char **argv)
     sigaddset(&set, SIGUSR1);
     sigaddset(&set, SIGTERM);
     sigprocmask(SIG_BLOCK, &set, NULL);
+    const char *reset = getenv("PHASES_RESET");
     printf("%d\n", (int)getpid());
     fflush(stdout);
     for (int phase = 1; phase <= 3; phase++) {
         uint64_t scale = phase == 2 ? 10 : 1;
+        if (phase > 1 && reset && *reset == '1') {
+            pm_result r = pm_reset();
+            printf("reset %d %s\n", phase, pm_result_str(r));
+            fflush(stdout);
+        }
         for (long i = 0; i < n; i++) {
             int ok = !(phase == 2 && fail_every && i % fail_every == fail_every - 1);
             PM_DURATION("job.latency", (1000000 + (uint64_t)(i % 1000) * 1000) * scale, ok);

@@ -12,6 +12,7 @@
 
 #include "cmd/cli.h"
 #include "cmd/options.h"
+#include "cmd/select.h"
 #include "read/find.h"
 #include "read/live.h"
 #include "store/db.h"
@@ -28,7 +29,9 @@ static const char about[] =
     "process that exits gets its final sample from its segment. Stop it with\n"
     "Ctrl-C or SIGTERM; started again, it continues the same runs. PID...\n"
     "records those processes; --all every process with a segment you may\n"
-    "read, and --name those of one name, as they start and exit.\n";
+    "read, and --name those of one name, as they start and exit. SELECTOR...\n"
+    "(any argument that is not a number; README \"Selecting series\") records\n"
+    "only the series it picks, e.g. 'http.*' 'kind:timer' '!debug.*'.\n";
 static const char after[] =
     "The database defaults to $PERFMON_DB, else\n"
     "~/.local/state/perfmon/history.db (root: /var/lib/perfmon/history.db);\n"
@@ -63,6 +66,7 @@ typedef struct recording {
     pmv_sys *mach, *mach_prev;   /* the machine now and at the last sample (large: on the heap) */
     uint64_t mach_t;             /* when mach_prev was taken; 0: not yet */
     pmv_sys_figure *figs;        /* stb_ds array, reused */
+    pmv_selector pick;           /* the series to record (no terms: all) */
 } recording;
 
 static int followed(const recording *R, uint32_t pid)
@@ -143,6 +147,7 @@ static int sample_all(recording *R, int first, char *err, size_t errlen)
                 continue;
             }
         }
+        pmv_selector_keep(&R->pick, &t->L.cur, NULL);
         if (!t->attached) {
             if (pmv_rec_attach(&R->rec, &t->L.cur, now, &t->run, err, errlen)) goto fail;
             t->attached = 1;
@@ -215,15 +220,23 @@ int pmv_cmd_record(int argc, char **argv)
         { PMV_OPT('q', "quiet", PMV_OPT_FLAG, &quiet, NULL, "no status line on a terminal") },
         { 0 }
     };
-    const pmv_command cmd = { "record", "[PID...] [OPTIONS]", opts, about, after, NULL, 0 };
+    const pmv_command cmd = { "record", "[PID...] [SELECTOR...] [OPTIONS]", opts, about, after, NULL, 0 };
     pmv_args args;
     int rc;
     if (!pmv_parse_options(&cmd, argc, argv, &args, &rc)) return rc;
+    const char **selectors = NULL;   /* numbers are PIDs, the rest selectors */
     for (int i = 0; i < args.n && rc == PMV_EXIT_OK; i++) {
         uint32_t pid;
+        if (strspn(args.pos[i], "0123456789") != strlen(args.pos[i])) {
+            arrput(selectors, args.pos[i]);
+            continue;
+        }
         rc = pmv_command_pid(&cmd, args.pos[i], &pid);
         if (rc == PMV_EXIT_OK) arrput(pids, pid);
     }
+    if (rc == PMV_EXIT_OK && pmv_cmd_selector("record", selectors, arrlen(selectors), &R.pick) != 0)
+        rc = PMV_EXIT_USAGE;
+    arrfree(selectors);
     pmv_args_free(&args);
     if (rc != PMV_EXIT_OK) goto out;
     rc = PMV_EXIT_USAGE;
@@ -296,6 +309,7 @@ out:
     if (R.rec.db) pmv_rec_close(&R.rec);
     if (R.sys.db) pmv_sysrec_close(&R.sys);
     arrfree(R.figs);
+    pmv_selector_free(&R.pick);
     free(R.mach);
     free(R.mach_prev);
     sqlite3_close(R.db);

@@ -53,8 +53,7 @@ void pmv_win_total(const pmv_series *cur, double seconds, pmv_win *out)
     out->slow = cur->slow;
     out->gauge = cur->gauge;
     copy_bins(out, cur);
-    if (cur->resets) fill_stats(out, cur->all_min, cur->all_max, 0, 0);   /* estimates since the reset */
-    else fill_stats(out, cur->min, cur->max, 1, 1);
+    fill_stats(out, cur->min, cur->max, 1, 1);   /* since a reset: the reader's bucket-edge estimates */
 }
 
 void pmv_win_series(const pmv_series *prev, const pmv_series *cur, int same_segment,
