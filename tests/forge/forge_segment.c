@@ -454,6 +454,11 @@ static int damage(const char *kind, int fd)
     else if (!strcmp(kind, "hist-arena-end"))
         cell_at(0, dbq)->hist_off = hdr->arena_off + hdr->arena_size - PM_SHM_HIST_BYTES + 64;
     else if (!strcmp(kind, "stuck-seq")) cell_at(0, dbq)->seq |= 1;
+    /* the reset block (perfmon_shm.h RESETS) */
+    else if (!strcmp(kind, "reset-hist-off")) { series_at(dbq)->reset_seq = 2; series_at(dbq)->base_hist_off = hdr->total_size + 4096; }
+    else if (!strcmp(kind, "reset-hist-shared")) { series_at(dbq)->reset_seq = 2; series_at(dbq)->base_hist_off = cell_hist(dbq, 0); }
+    else if (!strcmp(kind, "reset-base-high")) { series_at(0)->reset_seq = 2; series_at(0)->base_count = UINT64_MAX; }
+    else if (!strcmp(kind, "reset-stuck")) { series_at(0)->reset_seq = 5; series_at(0)->base_count = 400; }
     else if (!strcmp(kind, "huge-range")) { cell_at(0, batch)->min = 0; cell_at(0, batch)->max = UINT64_MAX; }
     else if (!strcmp(kind, "overflow")) {
         cell_at(0, 0)->count = UINT64_MAX - 5;  /* requests.total: slot sums wrap */
