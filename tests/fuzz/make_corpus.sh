@@ -29,11 +29,11 @@ for kind in truncate short empty bad-magic bad-version byte-order state-init bad
             series-count threads-used total-size offset capacity hash-capacity \
             process-name cmdline header-size garbage name-unterminated name-len bad-kind \
             bad-unit series-state hist-off hist-misaligned hist-arena-end claimed stuck-seq \
-            huge-range overflow; do
+            huge-range overflow reset-base-high reset-stuck; do
     gen "$kind" --arena-hists 0 --damage "$kind"
 done
 # histogram damage needs histograms to damage
-for kind in hist-off hist-misaligned hist-arena-end stuck-seq overflow; do
+for kind in hist-off hist-misaligned hist-arena-end stuck-seq overflow reset-hist-off reset-hist-shared; do
     gen "$kind-hists" --arena-hists 1 --damage "$kind"
 done
 echo "make_corpus: $(ls "$out" | wc -l) files, $(du -sk "$out" | cut -f1) KB in $out"
