@@ -528,6 +528,19 @@ enum { PM__UNINIT = 0, PM__ON = 1, PM__OFF = 2 };
 #define PM__LIKELY(x)   (x)
 #define PM__UNLIKELY(x) (x)
 #endif
+/* Marks code that reads cells other threads write with plain adds. It reads
+   them as the viewer process does (aligned 64-bit words, seqlock-checked),
+   which ThreadSanitizer, seeing one side atomic, would report as a race. */
+#if defined(__SANITIZE_THREAD__)
+#define PM__NO_TSAN __attribute__((no_sanitize_thread))
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define PM__NO_TSAN __attribute__((no_sanitize("thread")))
+#endif
+#endif
+#ifndef PM__NO_TSAN
+#define PM__NO_TSAN
+#endif
 #ifndef PM_TLS_MODEL
 #define PM_TLS_MODEL "initial-exec"
 #endif
@@ -598,10 +611,10 @@ static inline uint64_t pm__ticks_to_ns(uint64_t d)
    visible through it. Free on x86-64: both are plain moves. */
 #define PM__SITE(p)     __atomic_load_n((p), __ATOMIC_ACQUIRE)
 
-/* Counter. The cell has exactly one writer, this thread, and nothing else in
-   the process reads it, so a plain add is exact and race-free here; it
-   compiles to one add-to-memory, whose aligned 64-bit store the reader
-   process sees whole. (A relaxed atomic load + store pair costs 1.5x more:
+/* Counter. The cell has exactly one writer, this thread, and only readers
+   (the viewer, and pm_reset's sums, see pm__add_cell) read it, so a plain
+   add is exact here; it compiles to one add-to-memory, whose aligned 64-bit
+   store a reader sees whole. (A relaxed atomic load + store pair costs 1.5x more:
    compilers do not fuse it.) An increment of 2^63 or more is a negative
    number cast to unsigned: it is dropped and counted (dropped_negative).
    `checked`: the id came from the caller, so its kind and bound are checked. */
@@ -2348,7 +2361,7 @@ PM_API void pm_set_unit(const char *name, pm_unit unit)
    Taken as they are otherwise: every figure is then still one the cell
    held at some instant before the reset ends, so no reader after it can
    see less (only count and buckets may disagree by the records in flight). */
-static void pm__add_cell(const pm_shm_cell *c, uint64_t *tot, uint64_t *base)
+PM__NO_TSAN static void pm__add_cell(const pm_shm_cell *c, uint64_t *tot, uint64_t *base)
 {
     for (int tries = 0; tries < 64; tries++) {
         uint64_t s1 = __atomic_load_n(&c->seq, __ATOMIC_ACQUIRE);
